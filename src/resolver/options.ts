@@ -1,0 +1,53 @@
+// The resolver's part of the configuration (config/ builds it; the resolver only reads it).
+
+export interface ServerHint {
+  /** NS name, canonical. */
+  name: string;
+  addresses: string[];
+}
+
+export interface ForwardZone {
+  /** Zone apex, canonical ("." forwards everything). */
+  zone: string;
+  addresses: string[];
+}
+
+export interface WorkLimits {
+  /** Referrals followed for one client query. */
+  maxReferrals: number;
+  /** CNAME/DNAME links followed for one client query. */
+  maxCnameChain: number;
+  /** Nesting depth of sub-queries (NS address lookups within NS address lookups). */
+  maxSubqueryDepth: number;
+  /** Sub-queries (for NS addresses) started for one client query. */
+  maxSubqueries: number;
+  /** Upstream queries sent for one client query, sub-queries included. */
+  maxUpstreamQueries: number;
+  /** NS names whose addresses are looked up per delegation (NXNSAttack). */
+  maxNsLookupsPerDelegation: number;
+  /** Wall time for one client query, in milliseconds. */
+  maxQueryTimeMs: number;
+  /** Timeout of one upstream exchange, in milliseconds. */
+  upstreamTimeoutMs: number;
+}
+
+export interface ResolverOptions {
+  rootHints: ServerHint[];
+  /** The port every upstream query goes to (53; tests point it at simulated servers). */
+  upstreamPort: number;
+  qnameMinimisation: boolean;
+  ipv6Upstream: boolean;
+  forwardZones: ForwardZone[];
+  limits: WorkLimits;
+}
+
+export const defaultLimits: WorkLimits = Object.freeze({
+  maxReferrals: 30,
+  maxCnameChain: 12,
+  maxSubqueryDepth: 6,
+  maxSubqueries: 40,
+  maxUpstreamQueries: 120,
+  maxNsLookupsPerDelegation: 6,
+  maxQueryTimeMs: 10_000,
+  upstreamTimeoutMs: 1_200,
+});

@@ -1,0 +1,34 @@
+// The resolver's only way out: an upstream transport. Sockets live in src/net/; tests hand
+// in the simulated internet's in-memory transport. The resolver never touches a socket.
+
+export interface ExchangeRequest {
+  /** IPv4 or IPv6 address of the authoritative server. */
+  address: string;
+  port: number;
+  /** The complete query message, ID and 0x20-cased question already set. */
+  query: Buffer;
+  protocol: 'udp' | 'tcp';
+  timeoutMs: number;
+}
+
+export type ExchangeFailure = 'timeout' | 'network';
+
+/** Thrown by a transport when no acceptable reply came. Anything else thrown is a bug. */
+export class ExchangeError extends Error {
+  readonly kind: ExchangeFailure;
+  constructor(kind: ExchangeFailure, message: string) {
+    super(message);
+    this.kind = kind;
+    this.name = 'ExchangeError';
+  }
+}
+
+/**
+ * Sends one query to one server and resolves with the first reply that matches it
+ * (source address and port, ID and question bytes: see replyMatches in src/dns/wire.ts).
+ * Replies that do not match are discarded while the transport keeps waiting; when the
+ * timeout passes with no matching reply it rejects with ExchangeError('timeout').
+ */
+export interface UpstreamTransport {
+  exchange(req: ExchangeRequest): Promise<Buffer>;
+}
