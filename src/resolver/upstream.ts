@@ -32,3 +32,15 @@ export class ExchangeError extends Error {
 export interface UpstreamTransport {
   exchange(req: ExchangeRequest): Promise<Buffer>;
 }
+
+/** RFC 1035 §4.2.1 / RFC 7766 §5: a truncated UDP reply is asked again over TCP, same server. */
+export function withTcpFallback(transport: UpstreamTransport): UpstreamTransport {
+  return {
+    async exchange(req: ExchangeRequest): Promise<Buffer> {
+      const reply = await transport.exchange(req);
+      const truncated = reply.length >= 4 && (reply[2]! & 0x02) !== 0;
+      if (req.protocol !== 'udp' || !truncated) return reply;
+      return transport.exchange({ ...req, protocol: 'tcp' });
+    },
+  };
+}

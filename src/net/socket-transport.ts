@@ -1,0 +1,91 @@
+// Upstream transport over real sockets: a fresh UDP socket (random source port) per query,
+// or a TCP connection with RFC 1035 §4.2.2 length framing.
+
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { replyMatches } from '../dns/wire.ts';
+import { ExchangeError, type ExchangeRequest, type UpstreamTransport } from '../resolver/upstream.ts';
+
+const MAX_TCP_MESSAGE = 65_535;
+
+export class SocketTransport implements UpstreamTransport {
+  private readonly open = new Set<{ destroy(): void }>();
+
+  exchange(req: ExchangeRequest): Promise<Buffer> {
+    return req.protocol === 'udp' ? this.udp(req) : this.tcp(req);
+  }
+
+  /** Aborts every exchange still in flight (shutdown). */
+  close(): void {
+    for (const h of this.open) h.destroy();
+    this.open.clear();
+  }
+
+  private udp(req: ExchangeRequest): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const socket = dgram.createSocket(net.isIPv6(req.address) ? 'udp6' : 'udp4');
+      const handle = { destroy: () => finish(new ExchangeError('network', 'transport closed')) };
+      this.open.add(handle);
+      let done = false;
+      const finish = (result: Buffer | ExchangeError): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.open.delete(handle);
+        socket.close();
+        if (result instanceof ExchangeError) reject(result);
+        else resolve(result);
+      };
+      const timer = setTimeout(() => finish(new ExchangeError('timeout', `no reply from ${req.address} in ${req.timeoutMs} ms`)), req.timeoutMs);
+      socket.on('error', (err) => finish(new ExchangeError('network', err.message)));
+      socket.on('message', (msg, rinfo) => {
+        // RFC 5452 §3: source address and port first, then ID and question; others are ignored.
+        if (rinfo.address !== req.address || rinfo.port !== req.port) return;
+        if (!replyMatches(req.query, msg)) return;
+        finish(msg);
+      });
+      // Binding to port 0 lets the kernel choose a random ephemeral source port per query.
+      socket.send(req.query, req.port, req.address, (err) => {
+        if (err) finish(new ExchangeError('network', err.message));
+      });
+    });
+  }
+
+  private tcp(req: ExchangeRequest): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: req.address, port: req.port });
+      const handle = { destroy: () => finish(new ExchangeError('network', 'transport closed')) };
+      this.open.add(handle);
+      let done = false;
+      let received = Buffer.alloc(0);
+      const finish = (result: Buffer | ExchangeError): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.open.delete(handle);
+        socket.destroy();
+        if (result instanceof ExchangeError) reject(result);
+        else resolve(result);
+      };
+      const timer = setTimeout(() => finish(new ExchangeError('timeout', `no TCP reply from ${req.address} in ${req.timeoutMs} ms`)), req.timeoutMs);
+      socket.on('error', (err) => finish(new ExchangeError('network', err.message)));
+      socket.on('close', () => finish(new ExchangeError('network', `${req.address} closed the TCP connection`)));
+      socket.on('connect', () => {
+        const frame = Buffer.alloc(2 + req.query.length);
+        frame.writeUInt16BE(req.query.length, 0);
+        req.query.copy(frame, 2);
+        socket.write(frame);
+      });
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        while (received.length >= 2) {
+          const len = received.readUInt16BE(0);
+          if (len > MAX_TCP_MESSAGE || received.length < 2 + len) return;
+          const msg = received.subarray(2, 2 + len);
+          received = received.subarray(2 + len);
+          if (replyMatches(req.query, msg)) return finish(Buffer.from(msg));
+        }
+      });
+    });
+  }
+}

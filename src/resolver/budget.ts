@@ -1,0 +1,78 @@
+// Bounded work per client query (NXNSAttack, KeyTrap lessons): every referral, CNAME link,
+// sub-query and upstream query is paid for from one budget shared by all its sub-queries.
+
+import type { Clock } from '../util/clock.ts';
+import type { WorkLimits } from './options.ts';
+
+export type LimitName = 'referrals' | 'cname-chain' | 'subqueries' | 'subquery-depth' | 'upstream-queries' | 'time';
+
+/** Thrown inside the iterator only; the resolver turns it into a SERVFAIL value. */
+export class WorkLimitExceeded extends Error {
+  readonly limit: LimitName;
+  constructor(limit: LimitName) {
+    super(`work limit reached: ${limit}`);
+    this.limit = limit;
+  }
+}
+
+export class Budget {
+  readonly limits: WorkLimits;
+  private readonly clock: Clock;
+  private readonly deadline: number;
+  referrals = 0;
+  subqueries = 0;
+  upstreamQueries = 0;
+
+  constructor(limits: WorkLimits, clock: Clock) {
+    this.limits = limits;
+    this.clock = clock;
+    this.deadline = clock.now() + limits.maxQueryTimeMs;
+  }
+
+  referral(): void {
+    if (++this.referrals > this.limits.maxReferrals) throw new WorkLimitExceeded('referrals');
+  }
+
+  subquery(): void {
+    if (++this.subqueries > this.limits.maxSubqueries) throw new WorkLimitExceeded('subqueries');
+  }
+
+  upstreamQuery(): void {
+    this.checkTime();
+    if (++this.upstreamQueries > this.limits.maxUpstreamQueries) throw new WorkLimitExceeded('upstream-queries');
+  }
+
+  /** Milliseconds left before the query's deadline. */
+  remainingMs(): number {
+    return this.deadline - this.clock.now();
+  }
+
+  checkTime(): void {
+    if (this.remainingMs() <= 0) throw new WorkLimitExceeded('time');
+  }
+}
+
+/** One resolution in progress: the shared budget, its nesting depth and the keys above it (cycles). */
+export class Work {
+  readonly budget: Budget;
+  readonly depth: number;
+  private readonly stack: ReadonlySet<string>;
+
+  constructor(budget: Budget, depth = 0, stack: ReadonlySet<string> = new Set()) {
+    this.budget = budget;
+    this.depth = depth;
+    this.stack = stack;
+  }
+
+  /** True when resolving `key` would wait on itself (e.g. two zones whose NS names sit in each other). */
+  isResolving(key: string): boolean {
+    return this.stack.has(key);
+  }
+
+  /** Work for a sub-query of `key` (an NS address lookup), one level deeper. */
+  child(key: string): Work {
+    if (this.depth + 1 > this.budget.limits.maxSubqueryDepth) throw new WorkLimitExceeded('subquery-depth');
+    this.budget.subquery();
+    return new Work(this.budget, this.depth + 1, new Set([...this.stack, key]));
+  }
+}

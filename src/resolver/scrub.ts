@@ -1,0 +1,100 @@
+// The one boundary every upstream reply crosses before its data may reach the cache: drops
+// records outside the bailiwick of the zone asked, and classifies what is left
+// (answer / CNAME to follow / NXDOMAIN / NODATA / referral / lame), as Unbound's
+// iter_scrub and iter_resptype do.
+
+import { Flag, Rcode } from '../dns/constants.ts';
+import type { Message, RR } from '../dns/message.ts';
+import { isSubdomain } from '../dns/name.ts';
+import type { RRset } from '../cache/record-cache.ts';
+import { canonicalRecord, groupRRsets } from './rrset.ts';
+
+export const T = { A: 1, NS: 2, CNAME: 5, SOA: 6, AAAA: 28, DS: 43, NSEC: 47, NSEC3: 50, ANY: 255 } as const;
+
+export interface AskedQuestion {
+  /** The zone whose servers were asked: its bailiwick bounds what the reply may teach us. */
+  zone: string;
+  name: string;
+  type: number;
+}
+
+interface Chain {
+  /** CNAME RRsets from the asked name onwards, in order. */
+  chain: RRset[];
+  authoritative: boolean;
+}
+
+export type ReplyKind =
+  /** `additional`: addresses of the NS names in an NS answer (rank: additional data). */
+  | ({ kind: 'answer'; answer: RRset[]; additional: RRset[] } & Chain)
+  /** The chain leaves the zone (or stops): resolve `target` from the top. */
+  | ({ kind: 'cname'; target: string } & Chain)
+  | ({ kind: 'nxdomain' | 'nodata'; name: string; soa: RRset | undefined; proof: RRset[] } & Chain)
+  | { kind: 'referral'; child: string; ns: RRset; glue: RRset[]; ds: RRset[] }
+  | { kind: 'lame'; reason: string };
+
+/** Scrubs and classifies one reply from a server of `asked.zone`. Never throws on data. */
+export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
+  const rcode = rcodeOf(reply);
+  if (rcode !== Rcode.NOERROR && rcode !== Rcode.NXDOMAIN) return { kind: 'lame', reason: `rcode ${rcode}` };
+  const inZone = (rr: RR): boolean => rr.type !== 'OPT' && isSubdomain(rr.name, asked.zone);
+  const answer = groupRRsets((reply.answers ?? []).map(canonicalRecord).filter(inZone));
+  const authority = groupRRsets((reply.authorities ?? []).map(canonicalRecord).filter(inZone));
+  const authoritative = ((reply.flags ?? 0) & Flag.AA) !== 0;
+
+  // Follow the CNAME chain from the asked name through the answer section (RFC 1034 §4.3.2).
+  const chain: RRset[] = [];
+  const seen = new Set<string>();
+  let name = asked.name;
+  for (;;) {
+    const data = answer.filter((s) => s.name === name && (s.type === asked.type || (asked.type === T.ANY && s.type !== T.CNAME)));
+    if (data.length > 0) {
+      const additional = asked.type === T.NS ? nsAddresses(data, reply, inZone) : [];
+      return { kind: 'answer', answer: data, additional, chain, authoritative };
+    }
+    const cname = asked.type === T.CNAME ? undefined : answer.find((s) => s.name === name && s.type === T.CNAME);
+    if (!cname || seen.has(name) || cname.records.length !== 1) break;
+    seen.add(name);
+    chain.push(cname);
+    name = (cname.records[0] as { data: string }).data;
+    // Data for a target outside this zone is not this server's to give: ask its own servers.
+    if (!isSubdomain(name, asked.zone)) return { kind: 'cname', target: name, chain, authoritative };
+  }
+
+  // A negative answer's SOA must sit at the apex of a zone that holds `name` (RFC 2308 §3).
+  const soa = authority.find((s) => s.type === T.SOA && isSubdomain(name, s.name));
+  const proof = authority.filter((s) => s.type === T.NSEC || s.type === T.NSEC3);
+  if (rcode === Rcode.NXDOMAIN) return { kind: 'nxdomain', name, soa, proof, chain, authoritative };
+
+  if (chain.length === 0) {
+    // Referral: NS for a zone strictly below the one asked, on the way to the name.
+    const ns = authority.find((s) => s.type === T.NS && s.name !== asked.zone && isSubdomain(name, s.name));
+    if (ns && !soa) {
+      const glue = nsAddresses([ns], reply, inZone);
+      const ds = authority.filter((s) => s.type === T.DS && s.name === ns.name);
+      return { kind: 'referral', child: ns.name, ns, glue, ds };
+    }
+    if (!soa && !authoritative) return { kind: 'lame', reason: 'neither answer, referral nor authoritative' };
+  }
+  if (soa || authoritative) return { kind: 'nodata', name, soa, proof, chain, authoritative };
+  // A chain that stops inside the zone with no data and no SOA: resolve the target afresh.
+  return { kind: 'cname', target: name, chain, authoritative };
+}
+
+/** A/AAAA sets of the additional section owned by the NS sets' targets (and in bailiwick). */
+function nsAddresses(nsSets: RRset[], reply: Message, inZone: (rr: RR) => boolean): RRset[] {
+  const targets = new Set(nsSets.flatMap((s) => s.records.map((r) => (r as { data: string }).data)));
+  const additional = groupRRsets((reply.additionals ?? []).map(canonicalRecord).filter(inZone));
+  return additional.filter((s) => (s.type === T.A || s.type === T.AAAA) && targets.has(s.name));
+}
+
+function rcodeOf(reply: Message): number {
+  return (reply.flags ?? 0) & 0x0f;
+}
+
+/** Negative-caching TTL: the lesser of the SOA's TTL and its MINIMUM field (RFC 2308 §5). */
+export function negativeTtl(soa: RRset | undefined): number {
+  const rr = soa?.records[0] as { ttl?: number; data?: { minimum?: number } } | undefined;
+  if (!rr) return 0;
+  return Math.min(rr.ttl ?? 0, rr.data?.minimum ?? 0);
+}
