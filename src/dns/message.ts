@@ -3,9 +3,19 @@
 import dnsPacket from 'dns-packet';
 import { WireError } from './wire.ts';
 
-export type RR = dnsPacket.Answer;
+/** A resource record (OPT is not one: it is read from the raw message, see wire.ts). */
+export type RR = Exclude<dnsPacket.Answer, dnsPacket.OptAnswer>;
 export type Message = dnsPacket.Packet;
 export type Question = dnsPacket.Question;
+
+export function isRecord(a: dnsPacket.Answer): a is RR {
+  return a.type !== 'OPT';
+}
+
+/** The records of a decoded section, without OPT pseudo-records. */
+export function recordsOf(section: dnsPacket.Answer[] | undefined): RR[] {
+  return (section ?? []).filter(isRecord);
+}
 
 /** Decodes a whole message; any malformation becomes a WireError (never a crash). */
 export function decodeMessage(buf: Buffer): Message {

@@ -9,7 +9,7 @@ const TYPE_RRSIG = 46;
 
 /** Name fields inside RDATA that andns follows; lower-cased so cache keys and comparisons agree. */
 export function canonicalRecord(rr: RR): RR {
-  const out = { ...rr, name: canonicalName(rr.name) } as RR & { data?: unknown };
+  const out: { name: string; data?: unknown } = { ...rr, name: canonicalName(rr.name) };
   const data = (rr as { data?: unknown }).data;
   switch (rr.type) {
     case 'NS':
@@ -34,7 +34,7 @@ export function canonicalRecord(rr: RR): RR {
       break;
     }
   }
-  return out as RR;
+  return out as unknown as RR;
 }
 
 /** The type an RRSIG covers, as a number (0 when unknown). */

@@ -4,7 +4,7 @@
 // iter_scrub and iter_resptype do.
 
 import { Flag, Rcode } from '../dns/constants.ts';
-import type { Message, RR } from '../dns/message.ts';
+import { recordsOf, type Message, type RR } from '../dns/message.ts';
 import { isSubdomain } from '../dns/name.ts';
 import type { RRset } from '../cache/record-cache.ts';
 import { canonicalRecord, groupRRsets } from './rrset.ts';
@@ -37,9 +37,9 @@ export type ReplyKind =
 export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
   const rcode = rcodeOf(reply);
   if (rcode !== Rcode.NOERROR && rcode !== Rcode.NXDOMAIN) return { kind: 'lame', reason: `rcode ${rcode}` };
-  const inZone = (rr: RR): boolean => rr.type !== 'OPT' && isSubdomain(rr.name, asked.zone);
-  const answer = groupRRsets((reply.answers ?? []).map(canonicalRecord).filter(inZone));
-  const authority = groupRRsets((reply.authorities ?? []).map(canonicalRecord).filter(inZone));
+  const inZone = (rr: RR): boolean => isSubdomain(rr.name, asked.zone);
+  const answer = groupRRsets(recordsOf(reply.answers).map(canonicalRecord).filter(inZone));
+  const authority = groupRRsets(recordsOf(reply.authorities).map(canonicalRecord).filter(inZone));
   const authoritative = ((reply.flags ?? 0) & Flag.AA) !== 0;
 
   // Follow the CNAME chain from the asked name through the answer section (RFC 1034 §4.3.2).
@@ -84,7 +84,7 @@ export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
 /** A/AAAA sets of the additional section owned by the NS sets' targets (and in bailiwick). */
 function nsAddresses(nsSets: RRset[], reply: Message, inZone: (rr: RR) => boolean): RRset[] {
   const targets = new Set(nsSets.flatMap((s) => s.records.map((r) => (r as { data: string }).data)));
-  const additional = groupRRsets((reply.additionals ?? []).map(canonicalRecord).filter(inZone));
+  const additional = groupRRsets(recordsOf(reply.additionals).map(canonicalRecord).filter(inZone));
   return additional.filter((s) => (s.type === T.A || s.type === T.AAAA) && targets.has(s.name));
 }
 
