@@ -9,7 +9,7 @@ import { isSubdomain } from '../dns/name.ts';
 import type { RRset } from '../cache/record-cache.ts';
 import { canonicalRecord, groupRRsets } from './rrset.ts';
 
-export const T = { A: 1, NS: 2, CNAME: 5, SOA: 6, AAAA: 28, DS: 43, NSEC: 47, NSEC3: 50, ANY: 255 } as const;
+export const T = { A: 1, NS: 2, CNAME: 5, SOA: 6, AAAA: 28, DNAME: 39, DS: 43, NSEC: 47, NSEC3: 50, ANY: 255 } as const;
 
 export interface AskedQuestion {
   /** The zone whose servers were asked: its bailiwick bounds what the reply may teach us. */
@@ -52,11 +52,21 @@ export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
       const additional = asked.type === T.NS ? nsAddresses(data, reply, inZone) : [];
       return { kind: 'answer', answer: data, additional, chain, authoritative };
     }
-    const cname = asked.type === T.CNAME ? undefined : answer.find((s) => s.name === name && s.type === T.CNAME);
-    if (!cname || seen.has(name) || cname.records.length !== 1) break;
+    if (seen.has(name)) break;
     seen.add(name);
-    chain.push(cname);
-    name = (cname.records[0] as { data: string }).data;
+    const dname = asked.type === T.DNAME ? undefined : answer.find((s) => s.type === T.DNAME && s.name !== name && isSubdomain(name, s.name));
+    const cname = asked.type === T.CNAME ? undefined : answer.find((s) => s.name === name && s.type === T.CNAME);
+    if (dname && dname.records.length === 1) {
+      // RFC 6672 §3.2: synthesise the CNAME ourselves rather than trust the server's copy.
+      const synthesised = synthesiseCname(dname, name);
+      if (!synthesised) break;
+      chain.push(dname, synthesised);
+    } else if (cname && cname.records.length === 1) {
+      chain.push(cname);
+    } else {
+      break;
+    }
+    name = (chain[chain.length - 1]!.records[0] as { data: string }).data;
     // Data for a target outside this zone is not this server's to give: ask its own servers.
     if (!isSubdomain(name, asked.zone)) return { kind: 'cname', target: name, chain, authoritative };
   }
@@ -79,6 +89,16 @@ export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
   if (soa || authoritative) return { kind: 'nodata', name, soa, proof, chain, authoritative };
   // A chain that stops inside the zone with no data and no SOA: resolve the target afresh.
   return { kind: 'cname', target: name, chain, authoritative };
+}
+
+/** The CNAME a DNAME implies for `name` (RFC 6672 §2.2); undefined if the result is too long. */
+function synthesiseCname(dname: RRset, name: string): RRset | undefined {
+  const rr = dname.records[0]!;
+  const target = (rr as { data: string }).data;
+  const prefix = dname.name === '.' ? name : name.slice(0, name.length - dname.name.length - 1);
+  const synthesised = target === '.' ? prefix : `${prefix}.${target}`;
+  if (synthesised.length > 253) return undefined;
+  return { name, type: T.CNAME, records: [{ name, type: 'CNAME', class: 'IN', ttl: rr.ttl ?? 0, data: synthesised }], signatures: [] };
 }
 
 /** A/AAAA sets of the additional section owned by the NS sets' targets (and in bailiwick). */
