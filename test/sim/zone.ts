@@ -50,17 +50,29 @@ function tokenize(line: string): string[] {
   return out;
 }
 
+/** Drops a ";" comment and counts parentheses, both outside quoted strings. */
+function scanLine(raw: string): { code: string; depthChange: number } {
+  let inQuote = false;
+  let depthChange = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === '\\') i++;
+    else if (c === '"') inQuote = !inQuote;
+    else if (!inQuote && c === ';') return { code: raw.slice(0, i), depthChange };
+    else if (!inQuote && c === '(') depthChange++;
+    else if (!inQuote && c === ')') depthChange--;
+  }
+  return { code: raw, depthChange };
+}
+
 /** Joins lines so that a parenthesised record (usually SOA) becomes one logical line. */
 function logicalLines(text: string): { text: string; line: number }[] {
   const out: { text: string; line: number }[] = [];
   let pending: { text: string; line: number } | undefined;
   let depth = 0;
   text.split('\n').forEach((raw, idx) => {
-    const code = raw.replace(/;(?=(?:[^"]*"[^"]*")*[^"]*$).*/, '');
-    for (const ch of code.replace(/"(?:[^"\\]|\\.)*"/g, '')) {
-      if (ch === '(') depth++;
-      else if (ch === ')') depth--;
-    }
+    const { code, depthChange } = scanLine(raw);
+    depth += depthChange;
     if (pending) pending.text += ` ${code}`;
     else pending = { text: code, line: idx + 1 };
     if (depth <= 0) {
