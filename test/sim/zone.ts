@@ -25,7 +25,7 @@ const TTL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 6
 // dns-packet decodes one record from wire bytes; the @types package does not declare it.
 const answerCodec = (dnsPacket as unknown as { answer: { decode(buf: Buffer, offset?: number): RR } }).answer;
 
-/** Splits one logical line into tokens; quoted strings keep their quotes so TXT can tell them apart. */
+/** Splits one comment-free logical line into tokens; quoted strings keep their quotes. */
 function tokenize(line: string): string[] {
   const out: string[] = [];
   let i = 0;
@@ -33,8 +33,6 @@ function tokenize(line: string): string[] {
     const c = line[i]!;
     if (c === ' ' || c === '\t' || c === '(' || c === ')') {
       i++;
-    } else if (c === ';') {
-      break;
     } else if (c === '"') {
       let j = i + 1;
       while (j < line.length && line[j] !== '"') j += line[j] === '\\' ? 2 : 1;
