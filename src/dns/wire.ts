@@ -152,6 +152,15 @@ export function questionEnd(buf: Buffer): number {
  * Address and port are checked by the transport that received it.
  */
 export function replyMatches(query: Buffer, reply: Buffer): boolean {
+  return matchQuestion(query, reply, true);
+}
+
+/** Like replyMatches, but the question's letters may differ in case (a server without 0x20 echo). */
+export function replyMatchesIgnoringCase(query: Buffer, reply: Buffer): boolean {
+  return matchQuestion(query, reply, false);
+}
+
+function matchQuestion(query: Buffer, reply: Buffer, exactCase: boolean): boolean {
   if (reply.length < HEADER_SIZE || query.length < HEADER_SIZE) return false;
   if (reply[0] !== query[0] || reply[1] !== query[1]) return false;
   if ((reply.readUInt16BE(2) & Flag.QR) === 0) return false;
@@ -166,5 +175,13 @@ export function replyMatches(query: Buffer, reply: Buffer): boolean {
     return false;
   }
   if (reply.length < qEnd) return false;
-  return reply.compare(query, HEADER_SIZE, qEnd, HEADER_SIZE, qEnd) === 0;
+  if (exactCase) return reply.compare(query, HEADER_SIZE, qEnd, HEADER_SIZE, qEnd) === 0;
+  for (let i = HEADER_SIZE; i < qEnd; i++) {
+    if (asciiLower(query[i]!) !== asciiLower(reply[i]!)) return false;
+  }
+  return true;
+}
+
+function asciiLower(b: number): number {
+  return b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
 }

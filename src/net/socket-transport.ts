@@ -3,7 +3,7 @@
 
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { replyMatches } from '../dns/wire.ts';
+import { replyMatches, replyMatchesIgnoringCase } from '../dns/wire.ts';
 import { ExchangeError, type ExchangeRequest, type UpstreamTransport } from '../resolver/upstream.ts';
 
 const MAX_TCP_MESSAGE = 65_535;
@@ -41,8 +41,8 @@ export class SocketTransport implements UpstreamTransport {
       socket.on('message', (msg, rinfo) => {
         // RFC 5452 §3: source address and port first, then ID and question; others are ignored.
         if (rinfo.address !== req.address || rinfo.port !== req.port) return;
-        if (!replyMatches(req.query, msg)) return;
-        finish(msg);
+        if (replyMatches(req.query, msg)) return finish(msg);
+        if (replyMatchesIgnoringCase(req.query, msg)) finish(new ExchangeError('case-mismatch', `${req.address} does not echo 0x20 case`));
       });
       // Binding to port 0 lets the kernel choose a random ephemeral source port per query.
       socket.send(req.query, req.port, req.address, (err) => {

@@ -4,7 +4,7 @@
 import type { Clock } from '../util/clock.ts';
 import type { WorkLimits } from './options.ts';
 
-export type LimitName = 'referrals' | 'cname-chain' | 'subqueries' | 'subquery-depth' | 'upstream-queries' | 'time';
+export type LimitName = 'referrals' | 'cname-chain' | 'subqueries' | 'subquery-depth' | 'upstream-queries' | 'time' | 'zone-inflight';
 
 /** Thrown inside the iterator only; the resolver turns it into a SERVFAIL value. */
 export class WorkLimitExceeded extends Error {

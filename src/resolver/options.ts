@@ -25,6 +25,8 @@ export interface WorkLimits {
   maxUpstreamQueries: number;
   /** NS names whose addresses are looked up per delegation (NXNSAttack). */
   maxNsLookupsPerDelegation: number;
+  /** Upstream queries in flight to one zone's servers, across all client queries. */
+  maxInflightPerZone: number;
   /** Wall time for one client query, in milliseconds. */
   maxQueryTimeMs: number;
   /** Timeout of one upstream exchange, in milliseconds. */
@@ -37,6 +39,8 @@ export interface ResolverOptions {
   upstreamPort: number;
   qnameMinimisation: boolean;
   ipv6Upstream: boolean;
+  /** Send queries to loopback/private/special-use addresses (the simulated internet needs it). */
+  allowLocalUpstream?: boolean;
   forwardZones: ForwardZone[];
   limits: WorkLimits;
 }
@@ -48,6 +52,7 @@ export const defaultLimits: WorkLimits = Object.freeze({
   maxSubqueries: 40,
   maxUpstreamQueries: 120,
   maxNsLookupsPerDelegation: 6,
+  maxInflightPerZone: 200,
   maxQueryTimeMs: 10_000,
   upstreamTimeoutMs: 1_200,
 });

@@ -11,7 +11,12 @@ export interface ExchangeRequest {
   timeoutMs: number;
 }
 
-export type ExchangeFailure = 'timeout' | 'network';
+/**
+ * timeout: no acceptable reply in time; network: a socket error;
+ * case-mismatch: a reply matched in everything but the question's letter case, so the server
+ * does not echo 0x20 case (the caller retries without it and remembers).
+ */
+export type ExchangeFailure = 'timeout' | 'network' | 'case-mismatch';
 
 /** Thrown by a transport when no acceptable reply came. Anything else thrown is a bug. */
 export class ExchangeError extends Error {

@@ -120,6 +120,7 @@ function world(faults: Record<string, Faults> = {}, limits = {}): World {
     upstreamPort: 53,
     qnameMinimisation: false,
     ipv6Upstream: false,
+    allowLocalUpstream: true,
     forwardZones: [],
     limits: { ...defaultLimits, ...limits },
   };

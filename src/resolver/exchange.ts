@@ -1,0 +1,82 @@
+// One question to one server: builds the query (0x20, EDNS), sends it through the transport
+// (TCP when truncated), learns the server's behaviour in the infra cache, and scrubs the reply.
+
+import { Rcode } from '../dns/constants.ts';
+import { decodeMessage, type Message } from '../dns/message.ts';
+import { WireError } from '../dns/wire.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+import type { Work } from './budget.ts';
+import type { InfraCache } from './infra.ts';
+import { buildQuery } from './query.ts';
+import { scrubReply, type AskedQuestion, type ReplyKind } from './scrub.ts';
+import { ExchangeError, withTcpFallback, type UpstreamTransport } from './upstream.ts';
+
+export interface Ask extends AskedQuestion {
+  /** Forwarders are asked with RD=1. */
+  recursionDesired: boolean;
+}
+
+export interface ExchangeSettings {
+  upstreamPort: number;
+  upstreamTimeoutMs: number;
+}
+
+export class UpstreamClient {
+  private readonly transport: UpstreamTransport;
+  private readonly infra: InfraCache;
+  private readonly clock: Clock;
+  private readonly settings: ExchangeSettings;
+  private readonly log: Logger;
+
+  constructor(transport: UpstreamTransport, infra: InfraCache, clock: Clock, settings: ExchangeSettings, log: Logger) {
+    this.transport = withTcpFallback(transport);
+    this.infra = infra;
+    this.clock = clock;
+    this.settings = settings;
+    this.log = log;
+  }
+
+  /** The scrubbed reply of `address`, or undefined when it gave nothing at all. */
+  async ask(address: string, q: Ask, work: Work): Promise<ReplyKind | undefined> {
+    let randomiseCase = !this.infra.noCase(address);
+    let edns = !this.infra.noEdns(address);
+    // At most one retry for each fallback (0x20, EDNS): three exchanges.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      work.budget.upstreamQuery();
+      const timeoutMs = Math.min(this.infra.timeoutMs(address, this.settings.upstreamTimeoutMs), work.budget.remainingMs());
+      const query = buildQuery({ name: q.name, type: q.type, recursionDesired: q.recursionDesired, edns, randomiseCase });
+      const started = this.clock.now();
+      let message: Message;
+      try {
+        const bytes = await this.transport.exchange({ address, port: this.settings.upstreamPort, query, protocol: 'udp', timeoutMs });
+        this.infra.recordRtt(address, this.clock.now() - started);
+        message = decodeMessage(bytes);
+      } catch (err) {
+        if (err instanceof ExchangeError && err.kind === 'case-mismatch' && randomiseCase) {
+          this.log.debug('server does not echo 0x20 case', { address });
+          this.infra.setNoCase(address);
+          randomiseCase = false;
+          continue;
+        }
+        if (err instanceof ExchangeError || err instanceof WireError) {
+          if (err instanceof ExchangeError && err.kind === 'timeout') this.infra.recordTimeout(address, timeoutMs);
+          this.log.debug('upstream failed', { address, zone: q.zone, err: err.message });
+          return undefined;
+        }
+        throw err;
+      }
+      const rcode = (message.flags ?? 0) & 0x0f;
+      if (edns && (rcode === Rcode.FORMERR || rcode === Rcode.NOTIMP)) {
+        // RFC 6891 §7: a server that rejects EDNS is asked again without it, and remembered.
+        this.infra.setNoEdns(address);
+        edns = false;
+        continue;
+      }
+      const kind = scrubReply(message, q);
+      if (kind.kind === 'lame') this.log.debug('lame reply', { address, zone: q.zone, reason: kind.reason });
+      return kind;
+    }
+    return undefined;
+  }
+}

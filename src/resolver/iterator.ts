@@ -1,0 +1,287 @@
+// The iterator (RFC 1034 §5.3.3): from the deepest known zone cut (or the root, primed on first
+// use) follow referrals toward a name, revealing one label more per step (QNAME minimisation,
+// RFC 9156), find glue-less servers through sub-queries, and cache what it learns.
+
+import { EdeCode } from '../dns/constants.ts';
+import type { RR } from '../dns/message.ts';
+import { isSubdomain, labelCount, parentName, selfAndAncestors, suffixOf } from '../dns/name.ts';
+import { Rank, type RecordCache, type RRset } from '../cache/record-cache.ts';
+import type { Logger } from '../util/log.ts';
+import { WorkLimitExceeded, type Work } from './budget.ts';
+import type { UpstreamClient } from './exchange.ts';
+import type { InfraCache } from './infra.ts';
+import type { ResolverOptions } from './options.ts';
+import type { Resolution } from './resolution.ts';
+import { negativeTtl, T, type ReplyKind } from './scrub.ts';
+import { setRecords, setTtl } from './rrset.ts';
+import { ServerList } from './servers.ts';
+
+/** A step of a lookup: a finished outcome, or a CNAME whose target must be looked up next. */
+export type Step = Resolution | { kind: 'cname'; records: RR[]; target: string };
+export type Finished = Exclude<Step, { kind: 'cname' }>;
+type Usable = Exclude<ReplyKind, { kind: 'lame' }>;
+type Lookup = (name: string, type: number, work: Work) => Promise<Finished>;
+
+/** The servers of one zone: NS names and any addresses already known for them (glue). */
+interface ZoneServers {
+  zone: string;
+  nsNames: string[];
+  known: Map<string, string[]>;
+  /** Forward zones are asked with RD=1 (their servers recurse for us). */
+  forward: boolean;
+}
+
+// RFC 9156 §2.3: one label per step for the first few, then bigger steps, and a cap.
+const MAX_MINIMISE_COUNT = 10;
+const MINIMISE_ONE_LAB = 4;
+/** Glue-less NS names looked up at once when no server address is known. */
+const PARALLEL_NS_LOOKUPS = 2;
+
+export interface IteratorDeps {
+  client: UpstreamClient;
+  cache: RecordCache;
+  infra: InfraCache;
+  options: ResolverOptions;
+  log: Logger;
+  /** The resolver's full lookup (cache + CNAMEs), for NS address sub-queries. */
+  lookup: Lookup;
+}
+
+export class Iterator {
+  private readonly d: IteratorDeps;
+  private readonly inflight = new Map<string, number>();
+  private priming: Promise<void> | undefined;
+
+  constructor(deps: IteratorDeps) {
+    this.d = deps;
+  }
+
+  /** Asks the servers of the closest known zone cut, following referrals down to an outcome. */
+  async iterate(name: string, type: number, work: Work): Promise<Step> {
+    let servers = await this.closestServers(name, type, work);
+    let known = servers.zone; // deepest name known to exist in servers.zone (minimisation)
+    let minimise = this.d.options.qnameMinimisation && !servers.forward;
+    let steps = 0;
+    for (;;) {
+      if (this.d.infra.zoneFailed(servers.zone)) {
+        return servfail(EdeCode.CACHED_ERROR, `servers of ${servers.zone} failed moments ago`, 'RFC 9520 cached failure');
+      }
+      const target = minimise && steps < MAX_MINIMISE_COUNT ? minimisedName(known, name, steps) : name;
+      const minimised = target !== name;
+      if (minimised) steps++;
+      const askType = minimised ? T.A : type;
+      const reply = await this.askZone(servers, target, askType, work);
+      if (!reply || (minimised && reply.kind === 'nxdomain')) {
+        // Relaxed minimisation: some servers answer errors or NXDOMAIN to empty non-terminals;
+        // ask them the full name before believing it (Unbound's non-strict mode does the same).
+        if (minimised) {
+          minimise = false;
+          continue;
+        }
+        this.d.infra.markZoneFailed(servers.zone);
+        return servfail(EdeCode.NO_REACHABLE_AUTHORITY, `no server of ${servers.zone} answered usefully`, `zone ${servers.zone}`);
+      }
+      if (reply.kind === 'referral') {
+        work.budget.referral();
+        if (servers.forward) return servfail(EdeCode.OTHER, 'forwarder sent a referral', `forwarder for ${servers.zone}`);
+        await this.d.cache.putRRset(reply.ns, Rank.NONAUTH_AUTHORITY);
+        for (const glue of reply.glue) await this.d.cache.putRRset(glue, Rank.GLUE);
+        for (const ds of reply.ds) await this.d.cache.putRRset(ds, Rank.NONAUTH_AUTHORITY);
+        servers = { zone: reply.child, nsNames: nsTargets(reply.ns), known: addressMap(reply.glue), forward: false };
+        known = reply.child;
+        continue;
+      }
+      const step = await this.learnOutcome(reply, askType);
+      if (!minimised) return step;
+      known = target; // the minimised name exists inside this zone: reveal one more label
+    }
+  }
+
+  /** Caches an answer, CNAME or negative reply and turns it into a step. */
+  private async learnOutcome(reply: Exclude<Usable, { kind: 'referral' }>, type: number): Promise<Step> {
+    const { cache } = this.d;
+    const rank = reply.authoritative ? Rank.AUTH_ANSWER : Rank.NONAUTH_ANSWER;
+    for (const set of reply.chain) await cache.putRRset(set, rank);
+    const chain = reply.chain.flatMap((s) => setRecords(s, setTtl(s), true));
+    switch (reply.kind) {
+      case 'answer':
+        for (const set of reply.answer) await cache.putRRset(set, rank);
+        for (const set of reply.additional) await cache.putRRset(set, Rank.ADDITIONAL);
+        return { kind: 'answer', answer: [...chain, ...reply.answer.flatMap((s) => setRecords(s, setTtl(s), true))], authority: [] };
+      case 'cname':
+        return { kind: 'cname', records: chain, target: reply.target };
+      case 'nxdomain':
+      case 'nodata': {
+        const ttl = negativeTtl(reply.soa);
+        const authority = [reply.soa, ...reply.proof].flatMap((s) => (s ? setRecords(s, ttl, true) : []));
+        if (reply.soa) await cache.putNegative({ name: reply.name, type, kind: reply.kind, authority }, ttl);
+        return { kind: reply.kind, answer: chain, authority };
+      }
+    }
+  }
+
+  /** The deepest zone cut known for `name` (DS lives at the parent side: start above it). */
+  private async closestServers(name: string, type: number, work: Work): Promise<ZoneServers> {
+    const start = type === T.DS && name !== '.' ? (parentName(name) ?? '.') : name;
+    const forward = this.d.options.forwardZones
+      .filter((f) => isSubdomain(start, f.zone))
+      .sort((a, b) => b.zone.length - a.zone.length)[0];
+    if (forward) {
+      return { zone: forward.zone, nsNames: [forward.zone], known: new Map([[forward.zone, forward.addresses]]), forward: true };
+    }
+    for (const cut of selfAndAncestors(start)) {
+      if (cut === '.') break;
+      const ns = await this.d.cache.getRRset(cut, T.NS);
+      if (ns) return { zone: cut, nsNames: nsTargets(ns), known: new Map(), forward: false };
+    }
+    return this.rootServers(work);
+  }
+
+  /** The root's servers: from the cache once primed (RFC 8109), else from the hints. */
+  private async rootServers(work: Work): Promise<ZoneServers> {
+    let ns = await this.d.cache.getRRset('.', T.NS);
+    if (!ns) {
+      this.priming ??= this.primeRoot(work).finally(() => (this.priming = undefined));
+      await this.priming;
+      ns = await this.d.cache.getRRset('.', T.NS);
+    }
+    if (ns) return { zone: '.', nsNames: nsTargets(ns), known: new Map(), forward: false };
+    return this.hintServers();
+  }
+
+  private hintServers(): ZoneServers {
+    const hints = this.d.options.rootHints;
+    return { zone: '.', nsNames: hints.map((h) => h.name), known: new Map(hints.map((h) => [h.name, h.addresses])), forward: false };
+  }
+
+  /** Priming (RFC 8109): ask a hinted root server for ". NS" and cache the answer and addresses. */
+  private async primeRoot(work: Work): Promise<void> {
+    const reply = await this.askZone(this.hintServers(), '.', T.NS, work);
+    if (reply?.kind !== 'answer') {
+      this.d.log.warn('root priming failed; using the hints as they are');
+      return;
+    }
+    for (const set of reply.answer) await this.d.cache.putRRset(set, Rank.AUTH_ANSWER);
+    for (const set of reply.additional) await this.d.cache.putRRset(set, Rank.ADDITIONAL);
+  }
+
+  /**
+   * Asks the zone's servers one at a time until one gives a usable (non-lame) reply: first
+   * those whose addresses are known, then glue-less NS names resolved as sub-queries.
+   */
+  private async askZone(servers: ZoneServers, name: string, type: number, work: Work): Promise<Usable | undefined> {
+    const { options } = this.d;
+    const policy = { ipv6: options.ipv6Upstream, allowLocal: options.allowLocalUpstream ?? false };
+    const list = new ServerList(servers.nsNames, policy, this.d.infra);
+    for (const ns of servers.nsNames) list.add(ns, servers.known.get(ns) ?? (await this.cachedAddresses(ns)));
+    const ask = { zone: servers.zone, name, type, recursionDesired: servers.forward };
+    for (;;) {
+      for (let address = list.next(); address !== undefined; address = list.next()) {
+        const reply = await this.limitedAsk(address, ask, work);
+        if (reply && reply.kind !== 'lame') return reply;
+      }
+      // No known address answered: look up glue-less NS names, a few at once (NXNSAttack: bounded).
+      const batch: string[] = [];
+      while (batch.length < PARALLEL_NS_LOOKUPS && list.lookups < options.limits.maxNsLookupsPerDelegation) {
+        const ns = list.nextUnresolved((n) => !isSubdomain(n, servers.zone) && !work.isResolving(addressKey(n)));
+        if (ns === undefined) break;
+        batch.push(ns);
+      }
+      if (batch.length === 0) return undefined;
+      const found = await firstNonEmpty(batch.map((ns) => this.resolveAddresses(ns, work).then((a) => ({ ns, a }))));
+      for (const { ns, a } of found) list.add(ns, a);
+    }
+  }
+
+  /** One exchange, under the per-zone cap on upstream queries in flight. */
+  private async limitedAsk(address: string, ask: Parameters<UpstreamClient['ask']>[1], work: Work): Promise<ReplyKind | undefined> {
+    const count = this.inflight.get(ask.zone) ?? 0;
+    if (count >= this.d.options.limits.maxInflightPerZone) throw new WorkLimitExceeded('zone-inflight');
+    this.inflight.set(ask.zone, count + 1);
+    try {
+      return await this.d.client.ask(address, ask, work);
+    } finally {
+      const left = (this.inflight.get(ask.zone) ?? 1) - 1;
+      if (left === 0) this.inflight.delete(ask.zone);
+      else this.inflight.set(ask.zone, left);
+    }
+  }
+
+  private async cachedAddresses(ns: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const t of this.addressTypes()) {
+      const set = await this.d.cache.getRRset(ns, t);
+      if (set) out.push(...set.records.map((r) => r.data as string));
+    }
+    return out;
+  }
+
+  /** Sub-query for an NS name's addresses, sharing the client query's budget. */
+  private async resolveAddresses(ns: string, work: Work): Promise<string[]> {
+    const sub = work.child(addressKey(ns));
+    const out: string[] = [];
+    for (const t of this.addressTypes()) {
+      const r = await this.d.lookup(ns, t, sub);
+      if (r.kind === 'answer') out.push(...r.answer.filter((rr) => rr.type === (t === T.A ? 'A' : 'AAAA')).map((rr) => rr.data as string));
+    }
+    return out;
+  }
+
+  private addressTypes(): number[] {
+    return this.d.options.ipv6Upstream ? [T.A, T.AAAA] : [T.A];
+  }
+}
+
+/** RFC 9156 §2.3: the next name to reveal below `known` on the way to `name`. */
+export function minimisedName(known: string, name: string, steps: number): string {
+  const have = labelCount(known);
+  const remaining = labelCount(name) - have;
+  if (remaining <= 1) return name;
+  const add = steps < MINIMISE_ONE_LAB ? 1 : Math.max(1, Math.floor(remaining / (MAX_MINIMISE_COUNT - steps)));
+  return suffixOf(name, have + add);
+}
+
+/** Settles with the first task that found addresses (all tasks' results so far), or all of them. */
+function firstNonEmpty(tasks: Promise<{ ns: string; a: string[] }>[]): Promise<{ ns: string; a: string[] }[]> {
+  return new Promise((resolve, reject) => {
+    const results: { ns: string; a: string[] }[] = [];
+    let pending = tasks.length;
+    let failure: unknown;
+    const settle = (): void => {
+      if (--pending > 0) return;
+      if (results.some((r) => r.a.length > 0) || failure === undefined) resolve(results);
+      else reject(failure);
+    };
+    for (const t of tasks) {
+      t.then(
+        (r) => {
+          results.push(r);
+          if (r.a.length > 0) resolve(results);
+          settle();
+        },
+        (err: unknown) => {
+          failure ??= err;
+          settle();
+        },
+      );
+    }
+  });
+}
+
+function addressKey(ns: string): string {
+  return `${ns}|addr`;
+}
+
+function nsTargets(ns: RRset): string[] {
+  return ns.records.map((r) => r.data as string);
+}
+
+function addressMap(glue: RRset[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const set of glue) map.set(set.name, [...(map.get(set.name) ?? []), ...set.records.map((r) => r.data as string)]);
+  return map;
+}
+
+function servfail(code: number, text: string, reason: string): Resolution {
+  return { kind: 'servfail', ede: { code, text }, reason };
+}
