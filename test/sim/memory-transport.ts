@@ -1,6 +1,6 @@
 // An UpstreamTransport over a SimNetwork in memory: no sockets, no waiting, same acceptance rules.
 
-import { replyMatches } from '../../src/dns/wire.ts';
+import { replyMatches, replyMatchesIgnoringCase } from '../../src/dns/wire.ts';
 import type { ExchangeRequest, UpstreamTransport } from '../../src/resolver/upstream.ts';
 import { ExchangeError } from '../../src/resolver/upstream.ts';
 import type { SimNetwork } from './server.ts';
@@ -38,7 +38,9 @@ export class MemoryTransport implements UpstreamTransport {
     const reply = server.handle(Buffer.from(req.query), req.protocol);
     if (!reply) throw timeout('server did not answer');
     if ((server.faults.delayMs ?? 0) >= req.timeoutMs) throw timeout('reply slower than the timeout');
-    if (!replyMatches(req.query, reply)) throw timeout('only non-matching replies arrived');
-    return reply;
+    if (replyMatches(req.query, reply)) return reply;
+    // Same rule as the socket transport: right ID and question but for letter case.
+    if (replyMatchesIgnoringCase(req.query, reply)) throw new ExchangeError('case-mismatch', `${req.address} does not echo 0x20 case`);
+    throw timeout('only non-matching replies arrived');
   }
 }

@@ -32,6 +32,10 @@ export interface Faults {
   servfail?: boolean;
   /** 'noAA': answers without the AA bit; 'upward': referral to the root (old lame BIND). */
   notAuth?: 'noAA' | 'upward';
+  /** Echoes the question in lower case: a server that breaks 0x20 case randomisation. */
+  noCaseEcho?: boolean;
+  /** Answers FORMERR to any query with an OPT record (pre-EDNS software, RFC 6891 §7). */
+  ednsIntolerant?: boolean;
   /** Delay before the reply leaves (socket host; the memory transport times out if ≥ timeout). */
   delayMs?: number;
 }
@@ -100,6 +104,10 @@ export class SimServer {
     const { view } = d;
     let outcome: Outcome = d.outcome;
     const empty = (rcode: number): Outcome => ({ rcode, aa: false, answer: [], authority: [], additional: [] });
+    if (f.ednsIntolerant && view.edns) {
+      const reply = encodeReply(query, { ...view, edns: undefined }, empty(Rcode.FORMERR), protocol);
+      return reply;
+    }
     if (f.lame) outcome = empty(Rcode.REFUSED);
     else if (f.servfail) outcome = empty(Rcode.SERVFAIL);
     else if (f.notAuth === 'noAA') outcome = { ...outcome, aa: false };
@@ -120,7 +128,11 @@ export class SimServer {
         additional: [...outcome.additional, ...(f.poison.additional ?? [])],
       };
     }
-    const question = f.wrongQuestion ? encodeQuestion(parentName(view.qname) ?? 'wrong-question', view.qtype, view.qclass) : undefined;
+    const question = f.wrongQuestion
+      ? encodeQuestion(parentName(view.qname) ?? 'wrong-question', view.qtype, view.qclass)
+      : f.noCaseEcho
+        ? encodeQuestion(view.qname, view.qtype, view.qclass)
+        : undefined;
     const reply = encodeReply(query, view, outcome, protocol, {
       forceTruncate: f.truncate === true && protocol === 'udp',
       ...(question ? { question } : {}),

@@ -3,136 +3,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Resolver } from '../../src/resolver/resolver.ts';
 import type { ClientQuestion, Resolution } from '../../src/resolver/resolution.ts';
-import { defaultLimits, type ResolverOptions } from '../../src/resolver/options.ts';
-import { MemoryRecordCache } from '../../src/cache/record-cache.ts';
-import { defaultCacheOptions } from '../../src/cache/options.ts';
-import { ManualClock } from '../../src/util/clock.ts';
-import { silentLogger } from '../../src/util/log.ts';
-import { parseZone } from '../sim/zone.ts';
-import { SimNetwork, SimServer, type Faults } from '../sim/server.ts';
-import { MemoryTransport } from '../sim/memory-transport.ts';
-
-const ROOT = `
-$ORIGIN .
-@ 86400 SOA a.root. nstld. 1 1800 900 604800 86400
-@ NS a.root.
-a.root. A 127.53.0.1
-com. NS ns.com.
-ns.com. A 127.53.1.1
-net. NS ns.net.
-ns.net. A 127.53.1.2
-`;
-const COM = `
-$ORIGIN com.
-@ SOA ns.com. h.com. 1 1800 900 604800 300
-@ NS ns.com.
-ns A 127.53.1.1
-example NS ns1.example.com.
-ns1.example A 127.53.2.1
-gluelss NS ns.hoster.net.
-loop-a NS ns.loop-b.net.
-lame NS ns1.lame.com.
-lame NS ns2.lame.com.
-ns1.lame A 127.53.2.10
-ns2.lame A 127.53.2.11
-poison NS ns.poison.com.
-ns.poison A 127.53.2.20
-big NS ns.big.com.
-ns.big A 127.53.2.30
-`;
-const NET = `
-$ORIGIN net.
-@ SOA ns.net. h.net. 1 1800 900 604800 300
-@ NS ns.net.
-ns A 127.53.1.2
-hoster NS ns.hoster.net.
-ns.hoster A 127.53.3.1
-loop-b NS ns.loop-a.com.
-`;
-const EXAMPLE = `
-$ORIGIN example.com.
-@ SOA ns1 h 1 1800 900 604800 60
-@ NS ns1
-ns1 A 127.53.2.1
-www 600 A 192.0.2.10
-alias CNAME www
-away CNAME web.gluelss.com.
-only-a A 192.0.2.11
-`;
-const GLUELESS = `
-$ORIGIN gluelss.com.
-@ SOA ns.hoster.net. h 1 1800 900 604800 60
-@ NS ns.hoster.net.
-web A 192.0.2.20
-`;
-const HOSTER = `
-$ORIGIN hoster.net.
-@ SOA ns h 1 1800 900 604800 60
-@ NS ns
-ns A 127.53.3.1
-`;
-const LAME = `
-$ORIGIN lame.com.
-@ SOA ns1 h 1 1800 900 604800 60
-@ NS ns1
-@ NS ns2
-host A 192.0.2.30
-`;
-const POISON = `
-$ORIGIN poison.com.
-@ SOA ns h 1 1800 900 604800 60
-@ NS ns
-ns A 127.53.2.20
-host A 192.0.2.40
-sub NS ns1.example.com.
-`;
-function bigTxt(): string {
-  const lines = ['$ORIGIN big.com.', '@ SOA ns h 1 1800 900 604800 60', '@ NS ns', 'ns A 127.53.2.30'];
-  for (let i = 0; i < 60; i++) lines.push(`many A 192.0.2.${i + 1}`);
-  return lines.join('\n');
-}
-
-interface World {
-  net: SimNetwork;
-  resolver: Resolver;
-  clock: ManualClock;
-  server(name: string): SimServer;
-}
-
-function world(faults: Record<string, Faults> = {}, limits = {}): World {
-  const net = new SimNetwork();
-  const add = (name: string, address: string, zones: string[]) =>
-    net.add(new SimServer({ name, address, zones: zones.map((z) => parseZone(z)), ...(faults[name] ? { faults: faults[name] } : {}) }));
-  add('a.root', '127.53.0.1', [ROOT]);
-  add('ns.com', '127.53.1.1', [COM]);
-  add('ns.net', '127.53.1.2', [NET]);
-  add('ns1.example.com', '127.53.2.1', [EXAMPLE]);
-  add('ns.hoster.net', '127.53.3.1', [GLUELESS, HOSTER]);
-  add('ns1.lame.com', '127.53.2.10', [LAME]);
-  add('ns2.lame.com', '127.53.2.11', [LAME]);
-  add('ns.poison.com', '127.53.2.20', [POISON]);
-  add('ns.big.com', '127.53.2.30', [bigTxt()]);
-  const clock = new ManualClock();
-  const options: ResolverOptions = {
-    rootHints: [{ name: 'a.root', addresses: ['127.53.0.1'] }],
-    upstreamPort: 53,
-    qnameMinimisation: false,
-    ipv6Upstream: false,
-    allowLocalUpstream: true,
-    forwardZones: [],
-    limits: { ...defaultLimits, ...limits },
-  };
-  const resolver = new Resolver({
-    transport: new MemoryTransport(net),
-    cache: new MemoryRecordCache(defaultCacheOptions, clock),
-    clock,
-    options,
-    log: silentLogger,
-  });
-  return { net, resolver, clock, server: (n) => net.byName(n)! };
-}
+import type { Faults } from '../sim/server.ts';
+import { smallWorld } from '../sim/small-world.ts';
 
 const q = (qname: string, qtype = 1, over: Partial<ClientQuestion> = {}): ClientQuestion => ({
   qname, qtype, qclass: 1, dnssecOk: false, checkingDisabled: false, recursionDesired: true, ...over,
@@ -144,7 +17,7 @@ function data(r: Resolution): string[] {
 }
 
 test('iter_referrals: resolves from the root through referrals and glue', async () => {
-  const w = world();
+  const w = smallWorld();
   const r = await w.resolver.resolve(q('www.example.com'));
   assert.equal(r.kind, 'answer');
   assert.deepEqual(data(r), ['www.example.com A 192.0.2.10']);
@@ -155,7 +28,7 @@ test('iter_referrals: resolves from the root through referrals and glue', async 
 });
 
 test('iter_cache: a second query is answered from cache with the TTL counting down', async () => {
-  const w = world();
+  const w = smallWorld();
   await w.resolver.resolve(q('www.example.com'));
   const before = w.net.totals().queries;
   w.clock.advance(100_000);
@@ -169,14 +42,14 @@ test('iter_cache: a second query is answered from cache with the TTL counting do
 });
 
 test('iter_cname: in-zone and cross-zone CNAME chains via a glue-less delegation', async () => {
-  const w = world();
+  const w = smallWorld();
   assert.deepEqual(data(await w.resolver.resolve(q('alias.example.com'))), ['alias.example.com CNAME www.example.com', 'www.example.com A 192.0.2.10']);
   assert.deepEqual(data(await w.resolver.resolve(q('away.example.com'))), ['away.example.com CNAME web.gluelss.com', 'web.gluelss.com A 192.0.2.20']);
   assert.ok(w.server('ns.hoster.net').queries >= 1, 'the glue-less server was found by a sub-query');
 });
 
 test('iter_negative: NXDOMAIN and NODATA carry the SOA and are cached (RFC 2308)', async () => {
-  const w = world();
+  const w = smallWorld();
   const nx = await w.resolver.resolve(q('nope.example.com'));
   assert.equal(nx.kind, 'nxdomain');
   assert.ok(nx.kind === 'nxdomain' && nx.authority.some((rr) => rr.type === 'SOA'));
@@ -193,7 +66,7 @@ test('iter_negative: NXDOMAIN and NODATA carry the SOA and are cached (RFC 2308)
 });
 
 test('iter_lame: a lame server is skipped for the zone\'s other server', async () => {
-  const w = world({ 'ns1.lame.com': { lame: true } });
+  const w = smallWorld({ 'ns1.lame.com': { lame: true } });
   for (let i = 0; i < 4; i++) {
     const r = await w.resolver.resolve(q(`host.lame.com`, 1, {}));
     assert.deepEqual(data(r), ['host.lame.com A 192.0.2.30']);
@@ -202,17 +75,17 @@ test('iter_lame: a lame server is skipped for the zone\'s other server', async (
 
 test('iter_dead: dead, wrong-ID and wrong-question servers fail over; all dead is SERVFAIL with EDE 22', async () => {
   for (const fault of [{ dead: true }, { wrongId: true }, { wrongQuestion: true }, { servfail: true }] as Faults[]) {
-    const w = world({ 'ns1.lame.com': fault });
+    const w = smallWorld({ 'ns1.lame.com': fault });
     assert.deepEqual(data(await w.resolver.resolve(q('host.lame.com'))), ['host.lame.com A 192.0.2.30'], JSON.stringify(fault));
   }
-  const w = world({ 'ns1.lame.com': { dead: true }, 'ns2.lame.com': { dead: true } });
+  const w = smallWorld({ 'ns1.lame.com': { dead: true }, 'ns2.lame.com': { dead: true } });
   const r = await w.resolver.resolve(q('host.lame.com'));
   assert.ok(r.kind === 'servfail');
   assert.equal(r.ede.code, 22);
 });
 
 test('iter_truncation: TC=1 over UDP is retried over TCP', async () => {
-  const w = world({ 'ns.big.com': { truncate: true } });
+  const w = smallWorld({ 'ns.big.com': { truncate: true } });
   const r = await w.resolver.resolve(q('many.big.com'));
   assert.ok(r.kind === 'answer');
   assert.equal(r.answer.length, 60);
@@ -220,7 +93,7 @@ test('iter_truncation: TC=1 over UDP is retried over TCP', async () => {
 });
 
 test('iter_poison: out-of-bailiwick records never reach the cache', async () => {
-  const w = world({
+  const w = smallWorld({
     'ns.poison.com': {
       poison: {
         answer: [{ name: 'www.example.com', type: 'A', class: 'IN', ttl: 9999, data: '203.0.113.66' }],
@@ -241,14 +114,14 @@ test('iter_poison: out-of-bailiwick records never reach the cache', async () => 
 });
 
 test('iter_loop: mutually glue-less NS names end in SERVFAIL, not a hang', async () => {
-  const w = world();
+  const w = smallWorld();
   const r = await w.resolver.resolve(q('www.loop-a.com'));
   assert.equal(r.kind, 'servfail');
   assert.ok(w.net.totals().queries < 30, `bounded work (${w.net.totals().queries} queries)`);
 });
 
 test('iter_limits: a tiny upstream budget ends in SERVFAIL with an EDE naming the limit', async () => {
-  const w = world({}, { maxUpstreamQueries: 2 });
+  const w = smallWorld({}, { maxUpstreamQueries: 2 });
   const r = await w.resolver.resolve(q('www.example.com'));
   assert.ok(r.kind === 'servfail');
   assert.match(r.ede.text, /upstream-queries/);
@@ -256,7 +129,7 @@ test('iter_limits: a tiny upstream budget ends in SERVFAIL with an EDE naming th
 });
 
 test('iter_rd0: RD=0 is answered from the cache only', async () => {
-  const w = world();
+  const w = smallWorld();
   const miss = await w.resolver.resolve(q('www.example.com', 1, { recursionDesired: false }));
   assert.equal(miss.kind, 'refused');
   assert.equal(w.net.totals().queries, 0);
