@@ -27,6 +27,7 @@ export class SocketTransport implements UpstreamTransport {
       const handle = { destroy: () => finish(new ExchangeError('network', 'transport closed')) };
       this.open.add(handle);
       let done = false;
+      let caseOnlyMismatch = false;
       const finish = (result: Buffer | ExchangeError): void => {
         if (done) return;
         done = true;
@@ -36,17 +37,25 @@ export class SocketTransport implements UpstreamTransport {
         if (result instanceof ExchangeError) reject(result);
         else resolve(result);
       };
-      const timer = setTimeout(() => finish(new ExchangeError('timeout', `no reply from ${req.address} in ${req.timeoutMs} ms`)), req.timeoutMs);
+      const timer = setTimeout(() => {
+        // Only when nothing exact arrived do we conclude the server does not echo 0x20 case: a
+        // forged reply in the wrong case must not switch 0x20 off while the real one is coming.
+        if (caseOnlyMismatch) finish(new ExchangeError('case-mismatch', `${req.address} does not echo 0x20 case`));
+        else finish(new ExchangeError('timeout', `no reply from ${req.address} in ${req.timeoutMs} ms`));
+      }, req.timeoutMs);
       socket.on('error', (err) => finish(new ExchangeError('network', err.message)));
       socket.on('message', (msg, rinfo) => {
         // RFC 5452 §3: source address and port first, then ID and question; others are ignored.
         if (rinfo.address !== req.address || rinfo.port !== req.port) return;
         if (replyMatches(req.query, msg)) return finish(msg);
-        if (replyMatchesIgnoringCase(req.query, msg)) finish(new ExchangeError('case-mismatch', `${req.address} does not echo 0x20 case`));
+        if (replyMatchesIgnoringCase(req.query, msg)) caseOnlyMismatch = true;
       });
-      // Binding to port 0 lets the kernel choose a random ephemeral source port per query.
-      socket.send(req.query, req.port, req.address, (err) => {
-        if (err) finish(new ExchangeError('network', err.message));
+      // A connected socket on a kernel-chosen random port: the kernel itself drops datagrams
+      // from any other source, and ICMP errors surface as socket errors instead of timeouts.
+      socket.connect(req.port, req.address, () => {
+        socket.send(req.query, (err) => {
+          if (err) finish(new ExchangeError('network', err.message));
+        });
       });
     });
   }

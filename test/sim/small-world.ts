@@ -59,6 +59,8 @@ www 600 A 192.0.2.10
 alias CNAME www
 away CNAME web.gluelss.com.
 only-a A 192.0.2.11
+; a long name: 0x20 then carries ~40 bits of case entropy (spoofing tests)
+thequickbrownfoxjumpsoverthelazydog A 192.0.2.12
 `;
 const GLUELESS = `
 $ORIGIN gluelss.com.
@@ -94,6 +96,7 @@ function bigTxt(): string {
 }
 
 export interface World {
+  options: ResolverOptions;
   net: SimNetwork;
   resolver: Resolver;
   clock: ManualClock;
@@ -131,6 +134,6 @@ export function smallWorld(faults: Record<string, Faults> = {}, limits: Partial<
     options,
     log: silentLogger,
   });
-  return { net, resolver, clock, server: (n) => net.byName(n)! };
+  return { net, resolver, clock, options, server: (n) => net.byName(n)! };
 }
 
