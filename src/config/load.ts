@@ -1,0 +1,170 @@
+// Builds the frozen configuration: defaults ← config file ← flags, then reads the files it
+// names (root hints, trust anchors) and splits it into the part each module receives.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { CacheOptions } from '../cache/options.ts';
+import { HintsError, parseRootHints } from '../resolver/hints.ts';
+import type { ResolverOptions, ServerHint } from '../resolver/options.ts';
+import type { ServerOptions } from '../server/options.ts';
+import type { LogLevel } from '../util/log.ts';
+import { ConfigError } from './check.ts';
+import {
+  checkConsistency, checkFileConfig, DEFAULT_ROOT_HINTS_FILE, defaultFileConfig, fieldChecks, isTrustAnchorRecord,
+  type FileConfig, type Source,
+} from './schema.ts';
+
+/** Values given as command-line flags; each overrides the key of the same name. */
+export interface Overrides {
+  listen?: string[];
+  rootHints?: string;
+  upstreamPort?: string;
+  qnameMinimisation?: boolean;
+  ipv6Upstream?: boolean;
+  allowLocalUpstream?: boolean;
+  trustAnchors?: string;
+  logLevel?: string;
+}
+
+/** The whole configuration, frozen; each module is handed only its own part. */
+export interface AndnsConfig {
+  readonly server: ServerOptions;
+  readonly resolver: ResolverOptions;
+  readonly cache: CacheOptions;
+  /** DS/DNSKEY records in presentation form; empty = no validation (the validator is a later issue). */
+  readonly trustAnchors: readonly string[];
+  readonly logLevel: LogLevel;
+  /** Where the root hints came from (a file path, or "inline"), for the start-up message. */
+  readonly rootHintsOrigin: string;
+}
+
+export interface LoadOptions {
+  configFile?: string;
+  overrides?: Overrides;
+  /** Base for relative paths given as flags (default: the working directory). */
+  cwd?: string;
+}
+
+export function loadConfig(options: LoadOptions = {}): AndnsConfig {
+  const cwd = options.cwd ?? process.cwd();
+  let config: FileConfig = { ...defaultFileConfig };
+  if (options.configFile !== undefined) {
+    const path = resolve(cwd, options.configFile);
+    config = relativeTo(dirname(path), checkFileConfig(readJson(path)));
+  }
+  config = applyOverrides(config, options.overrides ?? {}, cwd);
+  checkConsistency(config);
+  return deepFreeze(build(config));
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('--config', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError('--config', `${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** File names inside a config file are relative to that file, so a config can travel with its data. */
+function relativeTo(dir: string, config: FileConfig): FileConfig {
+  const fix = <T>(source: Source<T>): Source<T> =>
+    'file' in source && source.file !== DEFAULT_ROOT_HINTS_FILE ? { file: resolve(dir, source.file) } : source;
+  return { ...config, rootHints: fix(config.rootHints), trustAnchors: fix(config.trustAnchors) };
+}
+
+function applyOverrides(config: FileConfig, o: Overrides, cwd: string): FileConfig {
+  const out = { ...config };
+  if (o.listen !== undefined) out.listen = fieldChecks.listen(o.listen, '--listen');
+  if (o.rootHints !== undefined) out.rootHints = { file: resolve(cwd, o.rootHints) };
+  if (o.upstreamPort !== undefined) out.upstreamPort = fieldChecks.upstreamPort(numeric(o.upstreamPort), '--upstream-port');
+  if (o.qnameMinimisation !== undefined) out.qnameMinimisation = o.qnameMinimisation;
+  if (o.ipv6Upstream !== undefined) out.ipv6Upstream = o.ipv6Upstream;
+  if (o.allowLocalUpstream !== undefined) out.allowLocalUpstream = o.allowLocalUpstream;
+  if (o.trustAnchors !== undefined) out.trustAnchors = { file: resolve(cwd, o.trustAnchors) };
+  if (o.logLevel !== undefined) out.logLevel = fieldChecks.logLevel(o.logLevel, '--log-level');
+  return out;
+}
+
+/** A flag's text as a number when it is all digits, so the key's check can judge its range. */
+function numeric(text: string): unknown {
+  return /^\d{1,9}$/.test(text) ? Number(text) : text;
+}
+
+function build(c: FileConfig): AndnsConfig {
+  const hints = loadHints(c.rootHints);
+  return {
+    server: { listen: c.listen, tcp: c.tcp },
+    resolver: {
+      rootHints: hints.hints,
+      upstreamPort: c.upstreamPort,
+      qnameMinimisation: c.qnameMinimisation,
+      ipv6Upstream: c.ipv6Upstream,
+      allowLocalUpstream: c.allowLocalUpstream,
+      forwardZones: c.forwardZones,
+      limits: c.limits,
+    },
+    cache: c.cache,
+    trustAnchors: loadTrustAnchors(c.trustAnchors),
+    logLevel: c.logLevel,
+    rootHintsOrigin: hints.origin,
+  };
+}
+
+function loadHints(source: Source<ServerHint[]>): { hints: ServerHint[]; origin: string } {
+  if ('inline' in source) return { hints: source.inline, origin: 'inline' };
+  const path = source.file === DEFAULT_ROOT_HINTS_FILE ? join(packageRoot(), DEFAULT_ROOT_HINTS_FILE) : source.file;
+  const text = readText(path, 'rootHints');
+  try {
+    return { hints: parseRootHints(text), origin: path };
+  } catch (err) {
+    if (err instanceof HintsError) throw new ConfigError('rootHints', `${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+function loadTrustAnchors(source: Source<string[]>): string[] {
+  if ('inline' in source) return source.inline;
+  const records: string[] = [];
+  readText(source.file, 'trustAnchors').split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.replace(/;.*$/, '').trim();
+    if (line === '' || line.startsWith('$')) return;
+    if (!isTrustAnchorRecord(line)) {
+      throw new ConfigError('trustAnchors', `${source.file} line ${index + 1}: not a DS or DNSKEY record`);
+    }
+    records.push(line);
+  });
+  return records;
+}
+
+function readText(path: string, key: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(key, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** The directory holding andns's package.json (root.hints ships there), from src/ or dist/src/. */
+export function packageRoot(): string {
+  let dir = import.meta.dirname;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, DEFAULT_ROOT_HINTS_FILE))) return dir;
+    const up = dirname(dir);
+    if (up === dir || !isAbsolute(up)) throw new ConfigError('rootHints', 'cannot find the package root holding root.hints');
+    dir = up;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,163 @@
+// The one configuration schema: every key, its type, its default and its check, in one place.
+
+import { defaultCacheOptions, type CacheOptions } from '../cache/options.ts';
+import { canonicalName } from '../dns/name.ts';
+import { defaultLimits, type ForwardZone, type ServerHint, type WorkLimits } from '../resolver/options.ts';
+import type { LogLevel } from '../util/log.ts';
+import {
+  arrayOf, boolean, ConfigError, integer, ipAddress, nonEmptyString, object, oneOf, show, stringOr, type Check,
+} from './check.ts';
+import { defaultTcpOptions, type ListenAddress, type TcpOptions } from '../server/options.ts';
+import { listenAddress } from './listen.ts';
+
+/** A file name (relative to the config file, or to the working directory for flags), or inline data. */
+export type Source<T> = { file: string } | { inline: T };
+
+/** The config file as validated, before files it names are read. */
+export interface FileConfig {
+  listen: ListenAddress[];
+  rootHints: Source<ServerHint[]>;
+  upstreamPort: number;
+  qnameMinimisation: boolean;
+  ipv6Upstream: boolean;
+  allowLocalUpstream: boolean;
+  trustAnchors: Source<string[]>;
+  forwardZones: ForwardZone[];
+  cache: CacheOptions;
+  limits: WorkLimits;
+  tcp: TcpOptions;
+  logLevel: LogLevel;
+}
+
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+/** `root.hints` means the IANA file shipped at the package root (resolved by load.ts). */
+export const DEFAULT_ROOT_HINTS_FILE = 'root.hints';
+
+export const defaultFileConfig: FileConfig = {
+  listen: [{ address: '127.0.0.1', port: 5353, family: 4 }],
+  rootHints: { file: DEFAULT_ROOT_HINTS_FILE },
+  upstreamPort: 53,
+  qnameMinimisation: true,
+  ipv6Upstream: true,
+  allowLocalUpstream: false,
+  trustAnchors: { inline: [] },
+  forwardZones: [],
+  cache: { ...defaultCacheOptions },
+  limits: { ...defaultLimits },
+  tcp: { ...defaultTcpOptions },
+  logLevel: 'info',
+};
+
+const fileName: Check<{ file: string }> = (value, path) => ({ file: nonEmptyString(value, path) });
+
+const domainName: Check<string> = (value, path) => {
+  const text = nonEmptyString(value, path);
+  // RFC 1035 §2.3.4: labels of 1..63 octets, 255 octets in all (253 characters in text form).
+  const name = canonicalName(text);
+  const labelsOk = name === '.' || name.split('.').every((l) => l.length >= 1 && l.length <= 63);
+  if (!labelsOk || name.length > 253 || /[\s\\]/.test(name)) {
+    throw new ConfigError(path, `${show(value)} is not a domain name`);
+  }
+  return name;
+};
+
+const serverHint = object<ServerHint>({ name: domainName, addresses: arrayOf(ipAddress, 1) }, { name: '', addresses: [] });
+const requireKeys = <T extends object>(check: Check<T>, keys: (keyof T & string)[]): Check<T> => (value, path) => {
+  for (const key of keys) {
+    if (typeof value === 'object' && value !== null && !(key in value)) throw new ConfigError(`${path}.${key}`, 'required key is missing');
+  }
+  return check(value, path);
+};
+
+const inlineHints: Check<{ inline: ServerHint[] }> = (value, path) => ({
+  inline: arrayOf(requireKeys(serverHint, ['name', 'addresses']), 1)(value, path),
+});
+
+/** A DS or DNSKEY record in presentation form: owner [ttl] [class] DS|DNSKEY rdata (RFC 4034 §2.2, §5.3). */
+const TRUST_ANCHOR = /^\S+\s+(?:\d+\s+)?(?:IN\s+)?(?:DS|DNSKEY)\s+\S.*$/i;
+export function isTrustAnchorRecord(line: string): boolean {
+  return TRUST_ANCHOR.test(line.trim());
+}
+const trustAnchorRecord: Check<string> = (value, path) => {
+  if (typeof value !== 'string' || !isTrustAnchorRecord(value)) {
+    throw new ConfigError(path, `${show(value)} is not a DS or DNSKEY record ("owner [ttl] [IN] DS|DNSKEY rdata")`);
+  }
+  return value.trim();
+};
+const inlineAnchors: Check<{ inline: string[] }> = (value, path) => ({ inline: arrayOf(trustAnchorRecord)(value, path) });
+
+const forwardZone = requireKeys(
+  object<ForwardZone>({ zone: domainName, addresses: arrayOf(ipAddress, 1) }, { zone: '', addresses: [] }),
+  ['zone', 'addresses'],
+);
+
+const HOUR_MS = 3_600_000;
+const WEEK_S = 604_800;
+
+const limits = object<WorkLimits>(
+  {
+    maxReferrals: integer(1, 1_000),
+    maxCnameChain: integer(0, 100),
+    maxSubqueryDepth: integer(0, 100),
+    maxSubqueries: integer(0, 10_000),
+    maxUpstreamQueries: integer(1, 10_000),
+    maxNsLookupsPerDelegation: integer(1, 100),
+    maxInflightPerZone: integer(1, 100_000),
+    maxQueryTimeMs: integer(1, HOUR_MS),
+    upstreamTimeoutMs: integer(1, HOUR_MS),
+  },
+  defaultLimits,
+);
+
+const cache = object<CacheOptions>(
+  {
+    maxEntries: integer(0, 100_000_000),
+    minTtl: integer(0, WEEK_S),
+    maxTtl: integer(0, 2_147_483_647), // RFC 2181 §8: TTLs are 31-bit
+    maxNegativeTtl: integer(0, WEEK_S),
+  },
+  defaultCacheOptions,
+);
+
+const tcp = object<TcpOptions>(
+  {
+    idleTimeoutMs: integer(1, HOUR_MS),
+    maxConnections: integer(1, 1_000_000),
+    maxInFlightPerConnection: integer(1, 65_535),
+  },
+  defaultTcpOptions,
+);
+
+/** Checks of each top-level key; flags reuse them so a bad flag is reported like a bad key. */
+export const fieldChecks = {
+  listen: arrayOf(listenAddress, 1),
+  rootHints: stringOr<Source<ServerHint[]>>(fileName, inlineHints),
+  upstreamPort: integer(1, 65_535),
+  qnameMinimisation: boolean,
+  ipv6Upstream: boolean,
+  allowLocalUpstream: boolean,
+  trustAnchors: stringOr<Source<string[]>>(fileName, inlineAnchors),
+  forwardZones: arrayOf(forwardZone),
+  cache,
+  limits,
+  tcp,
+  logLevel: oneOf(LOG_LEVELS),
+} satisfies { [K in keyof FileConfig]: Check<FileConfig[K]> };
+
+const fileConfig = object<FileConfig>(fieldChecks, defaultFileConfig);
+
+/** Validates a parsed config file; a missing key takes its default. */
+export function checkFileConfig(value: unknown): FileConfig {
+  return fileConfig(value, '');
+}
+
+/** Cross-key rules that no single key's check can see. */
+export function checkConsistency(config: FileConfig): void {
+  if (config.cache.minTtl > config.cache.maxTtl) {
+    throw new ConfigError('cache.minTtl', `${config.cache.minTtl} is greater than cache.maxTtl (${config.cache.maxTtl})`);
+  }
+  if (config.limits.upstreamTimeoutMs > config.limits.maxQueryTimeMs) {
+    throw new ConfigError('limits.upstreamTimeoutMs', `${config.limits.upstreamTimeoutMs} is greater than limits.maxQueryTimeMs (${config.limits.maxQueryTimeMs})`);
+  }
+}

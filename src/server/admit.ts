@@ -1,0 +1,52 @@
+// Admission: decides from the header and question alone whether a query is dropped, refused
+// with an error at once, or handed to resolution. Every rule cites the RFC it follows.
+
+import { Opcode, QClass, Rcode } from '../dns/constants.ts';
+import { HEADER_SIZE, peekQuery, type QueryView } from '../dns/wire.ts';
+import type { ExtendedError } from '../resolver/resolution.ts';
+
+/** RFC 6891 §9: extended rcode 16, "unsupported EDNS version". */
+export const BADVERS = 16;
+/** RFC 8914 §4.22: "Not Supported" (the constants table has no entry for it yet). */
+const EDE_NOT_SUPPORTED = 21;
+const QTYPE_IXFR = 251;
+const QTYPE_AXFR = 252;
+
+export type Admission =
+  /** Answer nothing: too short to carry an ID, or a response (RFC 1035 §4.1.1; answering responses makes loops). */
+  | { kind: 'drop' }
+  /** Answer at once with `rcode`. Without `query` the reply carries no question (it could not be read). */
+  | { kind: 'error'; rcode: number; ede: ExtendedError | undefined; query: QueryView | undefined; reason: string }
+  | { kind: 'resolve'; query: QueryView };
+
+const DROP: Admission = { kind: 'drop' };
+
+export function admit(message: Buffer): Admission {
+  // RFC 1035 §4.1.1 / RFC 6895 §2.2: andns only knows QUERY. Other opcodes (NOTIFY, UPDATE)
+  // give the sections other meanings, so they get NOTIMP before their question is read.
+  if (message.length >= HEADER_SIZE && (message[2]! & 0x80) === 0) {
+    const opcode = (message[2]! >> 3) & 0x0f;
+    if (opcode !== Opcode.QUERY) return error(Rcode.NOTIMP, undefined, undefined, `opcode ${opcode}`);
+  }
+  const peeked = peekQuery(message);
+  if (!peeked.ok) {
+    return peeked.action === 'drop' ? DROP : error(Rcode.FORMERR, undefined, undefined, peeked.reason);
+  }
+  const query = peeked.query;
+  // RFC 6891 §6.1.3: a version we do not implement gets BADVERS and our highest version (0).
+  if (query.edns && query.edns.version > 0) return error(BADVERS, undefined, query, `EDNS version ${query.edns.version}`);
+  // Only the Internet class has a namespace to resolve; CHAOS (version.bind etc.) may come later.
+  if (query.qclass !== QClass.IN) {
+    return error(Rcode.REFUSED, { code: EDE_NOT_SUPPORTED, text: 'only class IN is served' }, query, `class ${query.qclass}`);
+  }
+  // Zone transfers (RFC 5936, RFC 1995) are an authoritative server's business; a resolver
+  // holds no zone to transfer. REFUSED, as Unbound and BIND's resolvers answer, marks it policy.
+  if (query.qtype === QTYPE_AXFR || query.qtype === QTYPE_IXFR) {
+    return error(Rcode.REFUSED, { code: EDE_NOT_SUPPORTED, text: 'zone transfers are not served' }, query, 'zone transfer');
+  }
+  return { kind: 'resolve', query };
+}
+
+function error(rcode: number, ede: ExtendedError | undefined, query: QueryView | undefined, reason: string): Admission {
+  return { kind: 'error', rcode, ede, query, reason };
+}

@@ -1,0 +1,29 @@
+// The front-ends' part of the configuration (config/ builds it; the server only reads it).
+
+export interface ListenAddress {
+  address: string;
+  /** 0 asks the kernel for a free port (tests); UDP and TCP then share the port UDP got. */
+  port: number;
+  family: 4 | 6;
+}
+
+export interface TcpOptions {
+  /** RFC 7766 §6.2.3: close a connection with no query in flight after this long. */
+  idleTimeoutMs: number;
+  /** Concurrent client connections per listen address; more are closed at once. */
+  maxConnections: number;
+  /** Queries in flight on one connection; reading pauses at the cap (RFC 7766 §6.2.1.1). */
+  maxInFlightPerConnection: number;
+}
+
+export interface ServerOptions {
+  /** Each address gets a UDP socket and a TCP listener on the same port. */
+  listen: ListenAddress[];
+  tcp: TcpOptions;
+}
+
+export const defaultTcpOptions: TcpOptions = Object.freeze({
+  idleTimeoutMs: 10_000,
+  maxConnections: 1_000,
+  maxInFlightPerConnection: 100,
+});

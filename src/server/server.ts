@@ -1,0 +1,61 @@
+// Starts the front-ends: a UDP socket and a TCP listener on each listen address, sharing one
+// pipeline; closes them all gracefully (stop accepting, drain in-flight queries, close).
+
+import type { Logger } from '../util/log.ts';
+import type { ListenAddress, ServerOptions } from './options.ts';
+import type { Pipeline } from './pipeline.ts';
+import { TcpFrontend } from './tcp.ts';
+import { UdpFrontend } from './udp.ts';
+
+export interface RunningServer {
+  /** The addresses actually bound (a requested port 0 replaced by the port the kernel chose). */
+  readonly addresses: readonly ListenAddress[];
+  /** Resolves when every front-end has answered its in-flight queries and closed. */
+  close(): Promise<void>;
+}
+
+/** Port 0: UDP takes a free port, TCP must get the same one; retry when TCP finds it taken. */
+const EPHEMERAL_ATTEMPTS = 8;
+
+export async function startServer(options: ServerOptions, pipeline: Pipeline, log: Logger): Promise<RunningServer> {
+  const frontends: { close(): Promise<void> }[] = [];
+  const addresses: ListenAddress[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(frontends.map((f) => f.close()));
+  };
+  try {
+    for (const at of options.listen) {
+      const pair = await listenPair(at, options, pipeline, log);
+      frontends.push(pair.udp, pair.tcp);
+      addresses.push({ ...at, port: pair.udp.port });
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { addresses, close };
+}
+
+async function listenPair(at: ListenAddress, options: ServerOptions, pipeline: Pipeline, log: Logger): Promise<{ udp: UdpFrontend; tcp: TcpFrontend }> {
+  for (let attempt = 1; ; attempt++) {
+    const udp = await UdpFrontend.listen(at, pipeline, log).catch((err: NodeJS.ErrnoException) => {
+      throw new ListenError(at, 'UDP', err);
+    });
+    try {
+      const tcp = await TcpFrontend.listen({ ...at, port: udp.port }, pipeline, options.tcp, log);
+      return { udp, tcp };
+    } catch (err) {
+      await udp.close();
+      const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (at.port !== 0 || !inUse || attempt >= EPHEMERAL_ATTEMPTS) throw new ListenError(at, 'TCP', err as NodeJS.ErrnoException);
+    }
+  }
+}
+
+export class ListenError extends Error {
+  constructor(at: ListenAddress, protocol: string, cause: NodeJS.ErrnoException) {
+    const where = at.family === 6 ? `[${at.address}]:${at.port}` : `${at.address}:${at.port}`;
+    super(`cannot listen on ${where} (${protocol}): ${cause.code ?? cause.message}`);
+    this.name = 'ListenError';
+  }
+}

@@ -1,0 +1,72 @@
+// UDP front-end: one socket per listen address; each datagram goes through the pipeline and
+// the reply goes back to its sender. Kept lean: no per-packet logging or bookkeeping objects.
+
+import dgram from 'node:dgram';
+import { EDNS_UDP_SIZE } from '../dns/constants.ts';
+import type { Logger } from '../util/log.ts';
+import type { ListenAddress } from './options.ts';
+import type { Pipeline } from './pipeline.ts';
+
+export class UdpFrontend {
+  private readonly socket: dgram.Socket;
+  private readonly pipeline: Pipeline;
+  private inFlight = 0;
+  private closing = false;
+  /** The socket is closed: replies still being computed are dropped. */
+  private closed = false;
+  private drained: (() => void) | undefined;
+
+  private constructor(socket: dgram.Socket, pipeline: Pipeline, log: Logger) {
+    this.socket = socket;
+    this.pipeline = pipeline;
+    // A failed send (e.g. to an unroutable source) must not end the process; it is rare, so log it.
+    socket.on('error', (err) => log.warn('udp socket error', { err: err.message }));
+    socket.on('message', (msg, rinfo) => {
+      if (!this.closing) void this.answer(msg, rinfo.port, rinfo.address);
+    });
+  }
+
+  static listen(at: ListenAddress, pipeline: Pipeline, log: Logger): Promise<UdpFrontend> {
+    return new Promise((resolve, reject) => {
+      // SO_REUSEPORT lets several andns processes share a port (cluster shape, PERFORMANCE.md);
+      // ipv6Only keeps [::] from also taking IPv4, so each listen address means what it says.
+      const socket = dgram.createSocket({
+        type: at.family === 6 ? 'udp6' : 'udp4',
+        reusePort: process.platform === 'linux',
+        ipv6Only: at.family === 6,
+      });
+      socket.once('error', reject);
+      socket.bind({ address: at.address, port: at.port }, () => {
+        socket.off('error', reject);
+        resolve(new UdpFrontend(socket, pipeline, log));
+      });
+    });
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  private async answer(msg: Buffer, port: number, address: string): Promise<void> {
+    this.inFlight++;
+    try {
+      const reply = await this.pipeline.handle(msg, EDNS_UDP_SIZE);
+      if (reply === undefined || this.closed) return;
+      // While draining, wait for the send so that close() cannot discard a reply still queued.
+      if (this.closing) await new Promise((sent) => this.socket.send(reply, port, address, sent));
+      else this.socket.send(reply, port, address);
+    } finally {
+      this.inFlight--;
+      if (this.closing && this.inFlight === 0) this.drained?.();
+    }
+  }
+
+  /** Stops answering new datagrams, lets the ones in flight finish and reply, then closes. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    this.closed = true;
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
