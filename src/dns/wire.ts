@@ -139,6 +139,44 @@ export function peekQuery(buf: Buffer): PeekResult {
   }
 }
 
+/**
+ * The data of EDNS option `code` in a message's OPT record (RFC 6891 §6.1.2), or undefined
+ * when there is no OPT or no such option. Throws WireError on a malformed message.
+ */
+export function ednsOption(buf: Buffer, code: number): Buffer | undefined {
+  if (buf.length < HEADER_SIZE) throw new WireError('message shorter than a header');
+  const counts = [4, 6, 8, 10].map((o) => buf.readUInt16BE(o));
+  let pos = HEADER_SIZE;
+  for (let i = 0; i < counts[0]!; i++) pos = questionEndAt(buf, pos);
+  for (let i = 0; i < counts[1]! + counts[2]!; i++) pos = skipRecord(buf, pos).end;
+  for (let i = 0; i < counts[3]!; i++) {
+    const rr = skipRecord(buf, pos);
+    if (rr.type === TYPE_OPT) {
+      const rdStart = rdataStart(buf, pos);
+      for (let p = rdStart; p + 4 <= rr.end; ) {
+        const c = buf.readUInt16BE(p);
+        const len = buf.readUInt16BE(p + 2);
+        if (p + 4 + len > rr.end) throw new WireError('EDNS option runs past its record');
+        if (c === code) return buf.subarray(p + 4, p + 4 + len);
+        p += 4 + len;
+      }
+      return undefined;
+    }
+    pos = rr.end;
+  }
+  return undefined;
+}
+
+function rdataStart(buf: Buffer, recordStart: number): number {
+  return readName(buf, recordStart).end + 10;
+}
+
+function questionEndAt(buf: Buffer, offset: number): number {
+  const { end } = readName(buf, offset);
+  if (end + 4 > buf.length) throw new WireError('question runs past the message');
+  return end + 4;
+}
+
 /** Byte range of the question of a message whose question starts uncompressed at offset 12. */
 export function questionEnd(buf: Buffer): number {
   const { end } = readName(buf, HEADER_SIZE);

@@ -47,7 +47,10 @@ export class SocketTransport implements UpstreamTransport {
       socket.on('message', (msg, rinfo) => {
         // RFC 5452 §3: source address and port first, then ID and question; others are ignored.
         if (rinfo.address !== req.address || rinfo.port !== req.port) return;
-        if (replyMatches(req.query, msg)) return finish(msg);
+        if (replyMatches(req.query, msg)) {
+          if (!req.accept || req.accept(msg)) finish(msg);
+          return;
+        }
         if (replyMatchesIgnoringCase(req.query, msg)) caseOnlyMismatch = true;
       });
       // A connected socket on a kernel-chosen random port: the kernel itself drops datagrams
@@ -92,7 +95,7 @@ export class SocketTransport implements UpstreamTransport {
           if (len > MAX_TCP_MESSAGE || received.length < 2 + len) return;
           const msg = received.subarray(2, 2 + len);
           received = received.subarray(2 + len);
-          if (replyMatches(req.query, msg)) return finish(Buffer.from(msg));
+          if (replyMatches(req.query, msg) && (!req.accept || req.accept(msg))) return finish(Buffer.from(msg));
         }
       });
     });

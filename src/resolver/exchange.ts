@@ -3,7 +3,8 @@
 
 import { Rcode } from '../dns/constants.ts';
 import { decodeMessage, type Message } from '../dns/message.ts';
-import { WireError } from '../dns/wire.ts';
+import { ednsOption, WireError } from '../dns/wire.ts';
+import { CookieJar, OPT_COOKIE, RCODE_BADCOOKIE } from './cookies.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import type { Work } from './budget.ts';
@@ -28,6 +29,7 @@ export class UpstreamClient {
   private readonly clock: Clock;
   private readonly settings: ExchangeSettings;
   private readonly log: Logger;
+  private readonly cookies = new CookieJar();
 
   constructor(transport: UpstreamTransport, infra: InfraCache, clock: Clock, settings: ExchangeSettings, log: Logger) {
     this.transport = withTcpFallback(transport);
@@ -41,15 +43,19 @@ export class UpstreamClient {
   async ask(address: string, q: Ask, work: Work): Promise<ReplyKind | undefined> {
     let randomiseCase = !this.infra.noCase(address);
     let edns = !this.infra.noEdns(address);
-    // At most one retry for each fallback (0x20, EDNS): three exchanges.
-    for (let attempt = 0; attempt < 3; attempt++) {
+    // At most one retry for each fallback (0x20, EDNS, BADCOOKIE): four exchanges.
+    for (let attempt = 0; attempt < 4; attempt++) {
       work.budget.upstreamQuery();
       const timeoutMs = Math.min(this.infra.timeoutMs(address, this.settings.upstreamTimeoutMs), work.budget.remainingMs());
-      const query = buildQuery({ name: q.name, type: q.type, recursionDesired: q.recursionDesired, edns, randomiseCase });
+      const cookie = edns ? this.cookies.optionFor(address) : undefined;
+      const query = buildQuery({ name: q.name, type: q.type, recursionDesired: q.recursionDesired, edns, randomiseCase, ...(cookie ? { cookie } : {}) });
+      // RFC 7873 §5.3: a reply that does not carry our client cookie back is not for us.
+      const accept = (reply: Buffer): boolean => !edns || this.cookies.accepts(address, cookieOf(reply));
       const started = this.clock.now();
+      let bytes: Buffer;
       let message: Message;
       try {
-        const bytes = await this.transport.exchange({ address, port: this.settings.upstreamPort, query, protocol: 'udp', timeoutMs });
+        bytes = await this.transport.exchange({ address, port: this.settings.upstreamPort, query, protocol: 'udp', timeoutMs, accept });
         this.infra.recordRtt(address, this.clock.now() - started);
         message = decodeMessage(bytes);
       } catch (err) {
@@ -66,7 +72,9 @@ export class UpstreamClient {
         }
         throw err;
       }
-      const rcode = (message.flags ?? 0) & 0x0f;
+      if (edns) this.cookies.learn(address, cookieOf(bytes));
+      const rcode = extendedRcode(message);
+      if (rcode === RCODE_BADCOOKIE && attempt === 0) continue; // retry with the server cookie just learnt
       if (edns && (rcode === Rcode.FORMERR || rcode === Rcode.NOTIMP)) {
         // RFC 6891 §7: a server that rejects EDNS is asked again without it, and remembered.
         this.infra.setNoEdns(address);
@@ -79,4 +87,18 @@ export class UpstreamClient {
     }
     return undefined;
   }
+}
+
+function cookieOf(reply: Buffer): Buffer | undefined {
+  try {
+    return ednsOption(reply, OPT_COOKIE);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The 12-bit RCODE: header bits plus the OPT record's upper 8 bits (RFC 6891 §6.1.3). */
+function extendedRcode(message: Message): number {
+  const opt = (message.additionals ?? []).find((a) => a.type === 'OPT') as { extendedRcode?: number } | undefined;
+  return ((opt?.extendedRcode ?? 0) << 4) | ((message.flags ?? 0) & 0x0f);
 }

@@ -5,6 +5,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import dnsPacket from 'dns-packet';
 import { EDNS_UDP_SIZE } from '../dns/constants.ts';
 import { packetTypeString } from '../dns/message.ts';
+import { OPT_COOKIE } from './cookies.ts';
 
 export interface UpstreamQuery {
   name: string;
@@ -14,6 +15,8 @@ export interface UpstreamQuery {
   edns: boolean;
   /** Randomise the case of every letter; the reply must echo it exactly. */
   randomiseCase: boolean;
+  /** DNS COOKIE option data (RFC 7873), sent when EDNS is. */
+  cookie?: Buffer;
 }
 
 export function buildQuery(q: UpstreamQuery): Buffer {
@@ -23,7 +26,13 @@ export function buildQuery(q: UpstreamQuery): Buffer {
     flags: q.recursionDesired ? dnsPacket.RECURSION_DESIRED : 0,
     questions: [{ name: q.randomiseCase ? randomCase(q.name) : q.name, type: packetTypeString(q.type) as dnsPacket.RecordType, class: 'IN' }],
     additionals: q.edns
-      ? [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_SIZE, flags: dnsPacket.DNSSEC_OK } as dnsPacket.Answer]
+      ? [{
+          type: 'OPT',
+          name: '.',
+          udpPayloadSize: EDNS_UDP_SIZE,
+          flags: dnsPacket.DNSSEC_OK,
+          options: q.cookie ? [{ code: OPT_COOKIE, data: q.cookie }] : [],
+        } as unknown as dnsPacket.Answer]
       : [],
   });
 }

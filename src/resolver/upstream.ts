@@ -9,6 +9,8 @@ export interface ExchangeRequest {
   query: Buffer;
   protocol: 'udp' | 'tcp';
   timeoutMs: number;
+  /** A further check after ID and question matched (e.g. DNS cookies); false = keep waiting. */
+  accept?: (reply: Buffer) => boolean;
 }
 
 /**
@@ -30,7 +32,8 @@ export class ExchangeError extends Error {
 
 /**
  * Sends one query to one server and resolves with the first reply that matches it
- * (source address and port, ID and question bytes: see replyMatches in src/dns/wire.ts).
+ * (source address and port, ID and question bytes: see replyMatches in src/dns/wire.ts)
+ * and that `accept`, if given, accepts.
  * Replies that do not match are discarded while the transport keeps waiting; when the
  * timeout passes with no matching reply it rejects with ExchangeError('timeout').
  */

@@ -221,6 +221,8 @@ export interface EncodeOptions {
   forceTruncate?: boolean;
   /** Question bytes to send instead of the query's own (the wrongQuestion fault). */
   question?: Buffer;
+  /** EDNS options for the reply's OPT record (e.g. a DNS COOKIE). */
+  ednsOptions?: { code: number; data: Buffer }[];
 }
 
 /**
@@ -243,7 +245,7 @@ export function encodeReply(query: Buffer, view: QueryView, outcome: Outcome, pr
       ednsVersion: 0,
       flags: view.edns.dnssecOk ? EDNS_DO : 0, // RFC 3225 §3: DO is copied into the response
       flag_do: view.edns.dnssecOk,
-      options: [],
+      options: (options.ednsOptions ?? []) as dnsPacket.PacketOpt[],
     });
     rcode &= 0xf;
   }

@@ -38,7 +38,10 @@ export class MemoryTransport implements UpstreamTransport {
     const reply = server.handle(Buffer.from(req.query), req.protocol);
     if (!reply) throw timeout('server did not answer');
     if ((server.faults.delayMs ?? 0) >= req.timeoutMs) throw timeout('reply slower than the timeout');
-    if (replyMatches(req.query, reply)) return reply;
+    if (replyMatches(req.query, reply)) {
+      if (!req.accept || req.accept(reply)) return reply;
+      throw timeout('the reply failed the caller\'s check');
+    }
     // Same rule as the socket transport: right ID and question but for letter case.
     if (replyMatchesIgnoringCase(req.query, reply)) throw new ExchangeError('case-mismatch', `${req.address} does not echo 0x20 case`);
     throw timeout('only non-matching replies arrived');

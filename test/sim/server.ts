@@ -3,7 +3,8 @@
 import { Rcode } from '../../src/dns/constants.ts';
 import type { RR } from '../../src/dns/message.ts';
 import { parentName } from '../../src/dns/name.ts';
-import { HEADER_SIZE } from '../../src/dns/wire.ts';
+import { createHash } from 'node:crypto';
+import { ednsOption, HEADER_SIZE } from '../../src/dns/wire.ts';
 import type { Outcome, Protocol } from './authority.ts';
 import { decide, encodeQuestion, encodeReply } from './authority.ts';
 import type { Zone } from './zone.ts';
@@ -36,6 +37,8 @@ export interface Faults {
   noCaseEcho?: boolean;
   /** Answers FORMERR to any query with an OPT record (pre-EDNS software, RFC 6891 §7). */
   ednsIntolerant?: boolean;
+  /** Tampers with DNS cookies: 'wrongClient' echoes another client cookie, 'drop' sends none. */
+  cookie?: 'wrongClient' | 'drop';
   /** Delay before the reply leaves (socket host; the memory transport times out if ≥ timeout). */
   delayMs?: number;
 }
@@ -45,6 +48,8 @@ export interface QueryLogEntry {
   qname: string;
   qtype: number;
   protocol: Protocol;
+  /** The DNS COOKIE option data received, hex (RFC 7873), if any. */
+  cookie?: string;
 }
 
 export interface SimServerOptions {
@@ -52,6 +57,8 @@ export interface SimServerOptions {
   address: string;
   zones: Zone[];
   faults?: Faults;
+  /** Answers DNS cookies (RFC 7873 §5.2): echoes the client cookie with a server cookie. */
+  cookies?: boolean;
 }
 
 /** The query name as sent, case kept; undefined if it is compressed or malformed. */
@@ -68,11 +75,22 @@ function rawQname(query: Buffer): string | undefined {
   return undefined;
 }
 
+const OPT_COOKIE = 10;
+
+function safeOption(query: Buffer, code: number): Buffer | undefined {
+  try {
+    return ednsOption(query, code);
+  } catch {
+    return undefined;
+  }
+}
+
 export class SimServer {
   readonly name: string;
   readonly address: string;
   readonly zones: Zone[];
   faults: Faults;
+  cookies: boolean;
   queries = 0;
   udp = 0;
   tcp = 0;
@@ -86,6 +104,7 @@ export class SimServer {
     this.address = options.address;
     this.zones = options.zones;
     this.faults = options.faults ?? {};
+    this.cookies = options.cookies ?? false;
   }
 
   /** Handles one query; undefined means no reply leaves the server. Never throws on bad input. */
@@ -95,8 +114,9 @@ export class SimServer {
     else this.tcp++;
     const f = this.faults;
     const d = decide(this.zones, query);
+    const clientCookie = safeOption(query, OPT_COOKIE);
     if (d.kind === 'reply') {
-      this.log.push({ qname: rawQname(query) ?? d.view.qname, qtype: d.view.qtype, protocol });
+      this.log.push({ qname: rawQname(query) ?? d.view.qname, qtype: d.view.qtype, protocol, ...(clientCookie ? { cookie: clientCookie.toString('hex') } : {}) });
     }
     if (f.dead || d.kind === 'drop') return undefined;
     if (d.kind === 'raw') return d.bytes;
@@ -133,12 +153,22 @@ export class SimServer {
       : f.noCaseEcho
         ? encodeQuestion(view.qname, view.qtype, view.qclass)
         : undefined;
+    const cookie = this.cookies && clientCookie && clientCookie.length >= 8 && f.cookie !== 'drop' ? this.cookieReply(clientCookie) : undefined;
     const reply = encodeReply(query, view, outcome, protocol, {
       forceTruncate: f.truncate === true && protocol === 'udp',
       ...(question ? { question } : {}),
+      ...(cookie ? { ednsOptions: [{ code: OPT_COOKIE, data: cookie }] } : {}),
     });
     if (f.wrongId) reply.writeUInt16BE((view.id + 1) & 0xffff, 0);
     return reply;
+  }
+
+  /** Client cookie back plus an 8-octet server cookie derived from it (RFC 7873 §4.2). */
+  private cookieReply(clientCookie: Buffer): Buffer {
+    const client = Buffer.from(clientCookie.subarray(0, 8));
+    if (this.faults.cookie === 'wrongClient') client[0] = client[0]! ^ 0xff;
+    const server = createHash('sha256').update(this.address).update(client).digest().subarray(0, 8);
+    return Buffer.concat([client, server]);
   }
 
   reset(): void {

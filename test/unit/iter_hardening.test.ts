@@ -105,3 +105,30 @@ test('iter_any: ANY is answered minimally with a synthesised HINFO (RFC 8482)', 
   assert.equal(r.answer[0]!.type, 'HINFO');
   assert.equal(w.net.totals().queries, 0);
 });
+
+test('iter_cookies: a client cookie goes to every server; a learnt server cookie comes back (RFC 7873)', async () => {
+  const w = smallWorld();
+  w.server('ns1.example.com').cookies = true;
+  await w.resolver.resolve(q('www.example.com'));
+  await w.resolver.resolve(q('only-a.example.com'));
+  const sent = w.server('ns1.example.com').log.map((e) => e.cookie ?? '');
+  assert.equal(sent[0]!.length, 16, 'first query: the 8-octet client cookie alone');
+  assert.equal(sent[1]!.length, 32, 'then client + server cookie');
+  assert.equal(sent[1]!.slice(0, 16), sent[0]);
+  const other = w.server('ns.com').log.map((e) => e.cookie ?? '');
+  assert.ok(other.every((c) => c.length === 16), 'servers without cookies get the client cookie only');
+  assert.notEqual(other[0], sent[0], 'each server sees a different client cookie');
+});
+
+test('iter_cookies: replies with someone else\'s client cookie, or none once supported, are discarded', async () => {
+  const w = smallWorld({ 'ns1.lame.com': { cookie: 'wrongClient' } });
+  w.server('ns1.lame.com').cookies = true;
+  for (let i = 0; i < 4; i++) assert.equal(first(await w.resolver.resolve(q('host.lame.com', 1))), '192.0.2.30');
+
+  const v = smallWorld();
+  v.server('ns1.example.com').cookies = true;
+  assert.equal(first(await v.resolver.resolve(q('www.example.com'))), '192.0.2.10');
+  v.server('ns1.example.com').faults.cookie = 'drop';
+  const r = await v.resolver.resolve(q('only-a.example.com'));
+  assert.equal(r.kind, 'servfail', 'a cookie-less reply from a cookie server is treated as forged');
+});
