@@ -9,8 +9,8 @@ const root = join(import.meta.dirname, '..', '..', '..');
 const coreDirs = ['src/dns', 'src/resolver', 'src/cache'];
 const forbidden = [
   /from 'node:(dgram|tls|http|http2|https|fs|child_process|cluster)'/,
-  // node:net's pure address helpers are fine; its sockets are not.
-  /import \{ (?!isIP(v4|v6)? \})[^}]*\} from 'node:net'|import \w+ from 'node:net'/,
+  // node:net's pure address helpers (isIP, isIPv4, isIPv6) are fine; anything else is not.
+  /import \{ [^}]*\b(?!isIP(?:v4|v6)?\b)\w+[^}]*\} from 'node:net'|import \w+ from 'node:net'/,
   /from '\.\.\/(server|net|cli|config)\//,
 ];
 
