@@ -5,6 +5,7 @@ import { Rcode } from '../dns/constants.ts';
 import { decodeMessage, type Message } from '../dns/message.ts';
 import { ednsOption, WireError } from '../dns/wire.ts';
 import { CookieJar, OPT_COOKIE, RCODE_BADCOOKIE } from './cookies.ts';
+import { instruments } from '../telemetry/instruments.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import type { Work } from './budget.ts';
@@ -50,16 +51,23 @@ export class UpstreamClient {
       const cookie = edns ? this.cookies.optionFor(address) : undefined;
       const query = buildQuery({ name: q.name, type: q.type, recursionDesired: q.recursionDesired, edns, randomiseCase, ...(cookie ? { cookie } : {}) });
       // RFC 7873 §5.3: a reply that does not carry our client cookie back is not for us.
-      const accept = (reply: Buffer): boolean => !edns || this.cookies.accepts(address, cookieOf(reply));
+      const accept = (reply: Buffer): boolean => {
+        if (!edns || this.cookies.accepts(address, cookieOf(reply))) return true;
+        instruments.serverEvents.add(1, { event: 'cookie-rejected' });
+        return false;
+      };
       const started = this.clock.now();
       let bytes: Buffer;
       let message: Message;
       try {
         bytes = await this.transport.exchange({ address, port: this.settings.upstreamPort, query, protocol: 'udp', timeoutMs, accept });
+        instruments.upstreamQueries.add(1, { outcome: 'reply' });
         this.infra.recordRtt(address, this.clock.now() - started);
         message = decodeMessage(bytes);
       } catch (err) {
+        if (err instanceof ExchangeError) instruments.upstreamQueries.add(1, { outcome: err.kind });
         if (err instanceof ExchangeError && err.kind === 'case-mismatch' && randomiseCase) {
+          instruments.serverEvents.add(1, { event: 'case-fallback' });
           this.log.debug('server does not echo 0x20 case', { address });
           this.infra.setNoCase(address);
           randomiseCase = false;
@@ -77,6 +85,7 @@ export class UpstreamClient {
       if (rcode === RCODE_BADCOOKIE && attempt === 0) continue; // retry with the server cookie just learnt
       if (edns && (rcode === Rcode.FORMERR || rcode === Rcode.NOTIMP)) {
         // RFC 6891 §7: a server that rejects EDNS is asked again without it, and remembered.
+        instruments.serverEvents.add(1, { event: 'edns-fallback' });
         this.infra.setNoEdns(address);
         edns = false;
         continue;

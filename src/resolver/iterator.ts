@@ -15,6 +15,7 @@ import type { Resolution } from './resolution.ts';
 import { negativeTtl, T, type ReplyKind } from './scrub.ts';
 import { setRecords, setTtl } from './rrset.ts';
 import { ServerList } from './servers.ts';
+import { instruments } from '../telemetry/instruments.ts';
 
 /** A step of a lookup: a finished outcome, or a CNAME whose target must be looked up next. */
 export type Step = Resolution | { kind: 'cname'; records: RR[]; target: string };
@@ -79,6 +80,7 @@ export class Iterator {
           continue;
         }
         this.d.infra.markZoneFailed(servers.zone);
+        instruments.serverEvents.add(1, { event: 'zone-failed' });
         return servfail(EdeCode.NO_REACHABLE_AUTHORITY, `no server of ${servers.zone} answered usefully`, `zone ${servers.zone}`);
       }
       if (reply.kind === 'referral') {

@@ -15,6 +15,7 @@ import type { ClientQuestion, Resolution } from './resolution.ts';
 import { setRecords } from './rrset.ts';
 import { T } from './scrub.ts';
 import type { UpstreamTransport } from './upstream.ts';
+import { instruments } from '../telemetry/instruments.ts';
 
 export interface ResolverDeps {
   transport: UpstreamTransport;
@@ -62,6 +63,7 @@ export class Resolver {
       return q.dnssecOk || q.qtype === TYPE_RRSIG ? found : withoutDnssecRecords(found);
     } catch (err) {
       if (err instanceof WorkLimitExceeded) {
+        instruments.limitHits.add(1, { limit: err.limit });
         this.log.info('work limit reached', { limit: err.limit, qtype: q.qtype });
         return servfail(EdeCode.OTHER, `andns work limit reached: ${err.limit}`, err.message);
       }

@@ -1,0 +1,22 @@
+// Every metric instrument andns has, created once here (STYLE 11). Library code uses only
+// @opentelemetry/api: a no-op until the composition root registers an SDK and exporter.
+// Attributes stay low-cardinality: never a query name, only small fixed sets.
+
+import { metrics } from '@opentelemetry/api';
+
+const meter = metrics.getMeter('andns');
+
+export const instruments = {
+  /** Upstream exchanges sent, by outcome: reply | timeout | network | case-mismatch. */
+  upstreamQueries: meter.createCounter('andns.resolver.upstream.queries', {
+    description: 'Queries sent to authoritative servers or forwarders',
+  }),
+  /** Client queries ended by a work limit, by limit name (referrals, upstream-queries, …). */
+  limitHits: meter.createCounter('andns.resolver.limit.hits', {
+    description: 'Client queries that reached a per-query work limit and ended in SERVFAIL',
+  }),
+  /** Behaviour learnt about servers: edns-fallback | case-fallback | cookie-rejected | zone-failed. */
+  serverEvents: meter.createCounter('andns.resolver.server.events', {
+    description: 'Fallbacks and rejections towards upstream servers',
+  }),
+};
