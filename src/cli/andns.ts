@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// The `andns` command: dispatches to `serve` or `query` and maps errors to exit statuses
+// (0 ok, 1 failure or bad config, 2 usage error).
+
+import { ConfigError } from '../config/check.ts';
+import { ListenError } from '../server/server.ts';
+import { UsageError } from './flags.ts';
+import { query, QUERY_USAGE } from './query.ts';
+import { serve, SERVE_USAGE } from './serve.ts';
+
+const USAGE = `usage:
+  ${SERVE_USAGE}
+  ${QUERY_USAGE}
+  andns COMMAND --help   (every flag with its default)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest);
+      case 'query':
+        return await query(rest);
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return 0;
+      case undefined:
+        throw new UsageError('no command given');
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`andns: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof ConfigError || err instanceof ListenError) {
+      process.stderr.write(`andns: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+// process.exit, not a natural end: upstream sockets and cache timers must not keep a stopped server alive.
+main(process.argv.slice(2)).then(
+  // Exit once stdout has flushed, so piped output is never cut short.
+  (status) => process.stdout.write('', () => process.exit(status)),
+  (err: unknown) => {
+    process.stderr.write(`andns: unexpected error: ${String((err as Error)?.stack ?? err)}\n`);
+    process.exit(1);
+  },
+);

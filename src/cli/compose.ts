@@ -1,0 +1,33 @@
+// The composition root: builds the resolver stack from the frozen config, handing each module
+// only its part (resolver options, cache options) and the real clock and sockets.
+
+import { MemoryRecordCache } from '../cache/record-cache.ts';
+import type { AndnsConfig } from '../config/load.ts';
+import { SocketTransport } from '../net/socket-transport.ts';
+import { coalescing } from '../resolver/coalesce.ts';
+import type { Resolve } from '../resolver/resolution.ts';
+import { Resolver } from '../resolver/resolver.ts';
+import { isSpecialUse } from '../resolver/special-use.ts';
+import { createPipeline, type Pipeline } from '../server/pipeline.ts';
+import { systemClock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+
+export interface Stack {
+  pipeline: Pipeline;
+  resolve: Resolve;
+  /** Aborts upstream exchanges still in flight. */
+  close(): void;
+}
+
+export function composeStack(config: AndnsConfig, log: Logger): Stack {
+  const addresses = config.resolver.rootHints.flatMap((h) => h.addresses);
+  if (!config.resolver.allowLocalUpstream && addresses.every(isSpecialUse)) {
+    log.warn('every root hint address is loopback/private, and such upstreams are refused: set allowLocalUpstream (--allow-local-upstream)');
+  }
+  const transport = new SocketTransport();
+  const cache = new MemoryRecordCache(config.cache, systemClock);
+  const resolver = new Resolver({ transport, cache, clock: systemClock, options: config.resolver, log });
+  // Coalescing wraps resolution (STYLE 8): a burst for one cold name resolves it once.
+  const resolve = coalescing((q) => resolver.resolve(q));
+  return { pipeline: createPipeline({ resolve, log }), resolve, close: () => transport.close() };
+}

@@ -1,0 +1,84 @@
+// Command-line flags: one table gives parseArgs its options, `--help` its text, and the
+// config loader its overrides, so a flag cannot exist in one place and not the others.
+
+import { parseArgs } from 'node:util';
+import type { Overrides } from '../config/load.ts';
+import { formatListen } from '../config/listen.ts';
+import { defaultFileConfig, LOG_LEVELS } from '../config/schema.ts';
+
+interface FlagSpec {
+  name: string;
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  /** Placeholder in the help text, for flags that take a value. */
+  value?: string;
+  help: string;
+  /** The default as shown in --help. */
+  default?: string;
+}
+
+const d = defaultFileConfig;
+
+/** Flags that override config keys; `serve` and `query` both take them. */
+const configFlags: FlagSpec[] = [
+  { name: 'config', type: 'string', value: 'FILE', help: 'JSON config file (keys: see README); flags override it', default: 'none: built-in defaults' },
+  { name: 'root-hints', type: 'string', value: 'FILE', help: 'root hints in named.root form', default: 'root.hints (IANA) at the package root' },
+  { name: 'upstream-port', type: 'string', value: 'N', help: 'port every upstream query goes to', default: String(d.upstreamPort) },
+  { name: 'no-qname-minimisation', type: 'boolean', help: 'send the full name to every server (disables RFC 9156 QNAME minimisation)', default: 'minimisation on' },
+  { name: 'no-ipv6-upstream', type: 'boolean', help: 'never query servers over IPv6', default: 'IPv6 used' },
+  { name: 'allow-local-upstream', type: 'boolean', help: 'allow queries to loopback/private addresses (simulated internets)', default: 'refused' },
+  { name: 'trust-anchors', type: 'string', value: 'FILE', help: 'DS/DNSKEY trust anchors; accepted now, DNSSEC validation is not built yet', default: 'none: no validation' },
+  { name: 'log-level', type: 'string', value: 'LEVEL', help: `one of ${LOG_LEVELS.join(', ')} (JSON lines on stderr)`, default: d.logLevel },
+];
+
+const helpFlag: FlagSpec = { name: 'help', type: 'boolean', help: 'show this help' };
+
+export const serveFlags: FlagSpec[] = [
+  {
+    name: 'listen', type: 'string', multiple: true, value: 'ADDR:PORT',
+    help: 'UDP and TCP listen address, repeatable; IPv6 as [::1]:5353', default: d.listen.map(formatListen).join(', '),
+  },
+  ...configFlags,
+  helpFlag,
+];
+
+export const queryFlags: FlagSpec[] = [
+  ...configFlags,
+  { name: 'dnssec', type: 'boolean', help: 'set the DO bit: show RRSIG and NSEC records', default: 'off' },
+  helpFlag,
+];
+
+export class UsageError extends Error {}
+
+export type ParsedFlags = { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+
+export function parseFlags(specs: FlagSpec[], args: string[]): ParsedFlags {
+  const options = Object.fromEntries(specs.map((s) => [s.name, { type: s.type, multiple: s.multiple ?? false }]));
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true }) as ParsedFlags;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export function overridesFrom(values: ParsedFlags['values']): Overrides {
+  const str = (name: string): string | undefined => values[name] as string | undefined;
+  return {
+    listen: values['listen'] as string[] | undefined,
+    rootHints: str('root-hints'),
+    upstreamPort: str('upstream-port'),
+    qnameMinimisation: values['no-qname-minimisation'] ? false : undefined,
+    ipv6Upstream: values['no-ipv6-upstream'] ? false : undefined,
+    allowLocalUpstream: values['allow-local-upstream'] ? true : undefined,
+    trustAnchors: str('trust-anchors'),
+    logLevel: str('log-level'),
+  };
+}
+
+/** Help text: the usage line, then every flag with its default. */
+export function flagHelp(usage: string, summary: string, specs: FlagSpec[]): string {
+  const left = specs.map((s) => `  --${s.name}${s.value ? ` ${s.value}` : ''}`);
+  const width = Math.max(...left.map((l) => l.length)) + 2;
+  const lines = specs.map((s, i) => `${left[i]!.padEnd(width)}${s.help}${s.default ? ` [default: ${s.default}]` : ''}`);
+  return `usage: ${usage}\n\n${summary}\n\nflags:\n${lines.join('\n')}\n`;
+}
