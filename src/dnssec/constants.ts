@@ -1,0 +1,78 @@
+// DNSSEC numbers (RFC 4034, 5155, 8914) and the outcome vocabulary shared by the validator's parts.
+
+/** RR type numbers the validator reasons about. */
+export const T = {
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  DNAME: 39,
+  DS: 43,
+  RRSIG: 46,
+  NSEC: 47,
+  DNSKEY: 48,
+  NSEC3: 50,
+} as const;
+
+/** DNSSEC algorithm numbers (IANA "DNS Security Algorithm Numbers"). */
+export const Alg = {
+  RSASHA1: 5,
+  RSASHA1_NSEC3_SHA1: 7,
+  RSASHA256: 8,
+  RSASHA512: 10,
+  ECDSAP256SHA256: 13,
+  ECDSAP384SHA384: 14,
+  ED25519: 15,
+  ED448: 16,
+} as const;
+
+/** DS digest types (IANA "Delegation Signer Digest Algorithms"). */
+export const Digest = { SHA1: 1, SHA256: 2, SHA384: 4 } as const;
+
+/** DNSKEY flag bits (RFC 4034 §2.1.1, RFC 5011 §7). */
+export const KeyFlag = { ZONE: 0x0100, REVOKE: 0x0080, SEP: 0x0001 } as const;
+
+/** NSEC3 hash algorithm and flags (RFC 5155 §3.1). */
+export const NSEC3_SHA1 = 1;
+export const NSEC3_OPT_OUT = 0x01;
+
+/**
+ * Extended DNS Error codes (RFC 8914 §4) for validation outcomes. Kept here rather than in
+ * src/dns/constants.ts so the validator owns its vocabulary; the resolver copies `ede` as is.
+ */
+export const DnssecEde = {
+  OTHER: 0,
+  UNSUPPORTED_DNSKEY_ALGORITHM: 1,
+  UNSUPPORTED_DS_DIGEST: 2,
+  DNSSEC_INDETERMINATE: 5,
+  DNSSEC_BOGUS: 6,
+  SIGNATURE_EXPIRED: 7,
+  SIGNATURE_NOT_YET_VALID: 8,
+  DNSKEY_MISSING: 9,
+  RRSIGS_MISSING: 10,
+  NO_ZONE_KEY_BIT: 11,
+  NSEC_MISSING: 12,
+  UNSUPPORTED_NSEC3_ITERATIONS: 27,
+} as const;
+
+export interface Ede {
+  code: number;
+  /** For the operator; names zones and reasons, never client data beyond the names involved. */
+  text: string;
+}
+
+/** RFC 4033 §5 security states. "indeterminate": no trust anchor covers the name. */
+export type SecurityStatus = 'secure' | 'insecure' | 'bogus' | 'indeterminate';
+
+/** A verdict of one step (an RRset, a proof, a zone's keys). */
+export type Verdict =
+  | { status: 'secure'; ttl: number }
+  | { status: 'insecure' | 'indeterminate'; reason: string; ede?: Ede }
+  | { status: 'bogus'; reason: string; ede: Ede };
+
+export function bogus(code: number, reason: string): Verdict & { status: 'bogus' } {
+  return { status: 'bogus', reason, ede: { code, text: reason } };
+}
+
+export function insecure(reason: string, ede?: Ede): Verdict & { status: 'insecure' } {
+  return ede ? { status: 'insecure', reason, ede } : { status: 'insecure', reason };
+}
