@@ -2,12 +2,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/check.ts';
 import { loadConfig, type Overrides } from '../../src/config/load.ts';
 import { parseListen } from '../../src/config/listen.ts';
+import { defaultFileConfig } from '../../src/config/schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'andns-config-'));
 let n = 0;
@@ -133,4 +134,17 @@ test('the loaded config is frozen all the way down', () => {
   assert.throws(() => {
     (c.cache as { maxTtl: number }).maxTtl = 1;
   }, TypeError);
+});
+
+test('the README example config loads, and the README documents every key', () => {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
+  const example = /## Configuration[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(example, 'README has a JSON example under "## Configuration"');
+  const c = loadConfig({ configFile: configFile(example) });
+  assert.equal(c.resolver.forwardZones[0]!.zone, 'corp.example');
+  const parsed = JSON.parse(example) as Record<string, unknown>;
+  for (const key of Object.keys(defaultFileConfig)) {
+    assert.ok(key in parsed, `the example has ${key}`);
+    assert.ok(readme.includes(`| \`${key}`), `the key table documents ${key}`);
+  }
 });
