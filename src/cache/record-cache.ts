@@ -20,12 +20,17 @@ export const Rank = {
 } as const;
 export type Rank = (typeof Rank)[keyof typeof Rank];
 
+/** Outcome of DNSSEC validation (RFC 4035 §4.3); 'unchecked' until a validator has looked. */
+export type DnssecStatus = 'unchecked' | 'secure' | 'insecure' | 'bogus' | 'indeterminate';
+
 export interface RRset {
   name: string; // canonical owner
   type: number;
   records: RR[];
   /** RRSIGs covering this RRset, kept for the validator and for DO=1 clients. */
   signatures: RR[];
+  /** Validation outcome; absent means 'unchecked'. Bogus data is never cached. */
+  status?: DnssecStatus;
 }
 
 export interface CachedRRset extends RRset {
@@ -42,13 +47,28 @@ export interface NegativeAnswer {
   kind: NegativeKind;
   /** Authority section that proves it: SOA (+ RRSIGs, NSEC/NSEC3 later). */
   authority: RR[];
+  /** Validation outcome; absent means 'unchecked'. Bogus proofs are never cached. */
+  status?: DnssecStatus;
 }
 
 export interface CachedNegative extends NegativeAnswer {
   expiresAt: number;
 }
 
+/** What the cache can answer for (name, type) on its own: data of answer rank only. */
+export type CacheAnswer =
+  | { kind: 'rrset'; rrset: CachedRRset }
+  | { kind: 'negative'; negative: CachedNegative }
+  /** A CNAME at the name (never for type CNAME itself): follow it. */
+  | { kind: 'cname'; cname: CachedRRset };
+
 export interface RecordCache {
+  /**
+   * The resolver's one question to the cache: the RRset of (name, type) if it may be served as
+   * an answer, else a negative entry, else a CNAME at the name. One call, so a shared store can
+   * fetch every key it needs in one round trip.
+   */
+  answer(name: string, type: number): Promise<CacheAnswer | undefined>;
   getRRset(name: string, type: number): Promise<CachedRRset | undefined>;
   /** Stores unless a higher-ranked unexpired RRset is present. TTL is the RRset's smallest. */
   putRRset(rrset: RRset, rank: Rank): Promise<void>;
@@ -76,13 +96,17 @@ export class MemoryRecordCache implements RecordCache {
     return this.entries.size;
   }
 
+  answer(name: string, type: number): Promise<CacheAnswer | undefined> {
+    return answerFrom(this, name, type);
+  }
+
   async getRRset(name: string, type: number): Promise<CachedRRset | undefined> {
     const entry = this.read(key(name, type));
     return entry && 'positive' in entry ? entry.positive : undefined;
   }
 
   async putRRset(rrset: RRset, rank: Rank): Promise<void> {
-    if (rrset.records.length === 0) return;
+    if (rrset.records.length === 0 || rrset.status === 'bogus') return;
     const ttl = this.clampTtl(Math.min(...rrset.records.map((r) => ('ttl' in r ? (r.ttl ?? 0) : 0))), this.options.maxTtl);
     if (ttl <= 0) return; // TTL 0: use once, never cache (RFC 1035 §3.2.1)
     const k = key(rrset.name, rrset.type);
@@ -104,7 +128,7 @@ export class MemoryRecordCache implements RecordCache {
 
   async putNegative(answer: NegativeAnswer, ttlSeconds: number): Promise<void> {
     const ttl = this.clampTtl(ttlSeconds, this.options.maxNegativeTtl);
-    if (ttl <= 0) return;
+    if (ttl <= 0 || answer.status === 'bogus') return;
     const k = key(answer.name, answer.kind === 'nxdomain' ? NXDOMAIN_KEY : answer.type);
     const existing = this.read(k);
     // Do not let a negative answer hide authoritative positive data that is still valid.
@@ -140,6 +164,23 @@ export class MemoryRecordCache implements RecordCache {
       this.entries.delete(oldest);
     }
   }
+}
+
+const TYPE_CNAME = 5;
+
+/**
+ * `RecordCache.answer` from the finer calls, in the order the resolver has always asked:
+ * an RRset of answer rank, then a negative entry (RFC 2308, RFC 8020), then a CNAME.
+ */
+export async function answerFrom(cache: RecordCache, name: string, type: number): Promise<CacheAnswer | undefined> {
+  const rrset = await cache.getRRset(name, type);
+  if (rrset && rrset.rank >= Rank.NONAUTH_ANSWER) return { kind: 'rrset', rrset };
+  const negative = await cache.getNegative(name, type);
+  if (negative) return { kind: 'negative', negative };
+  if (type === TYPE_CNAME) return undefined;
+  const cname = await cache.getRRset(name, TYPE_CNAME);
+  if (cname && cname.rank >= Rank.NONAUTH_ANSWER) return { kind: 'cname', cname };
+  return undefined;
 }
 
 function key(name: string, type: number): string {

@@ -131,11 +131,11 @@ export class Iterator {
     if (forward) {
       return { zone: forward.zone, nsNames: [forward.zone], known: new Map([[forward.zone, forward.addresses]]), forward: true };
     }
-    for (const cut of selfAndAncestors(start)) {
-      if (cut === '.') break;
-      const ns = await this.d.cache.getRRset(cut, T.NS);
-      if (ns) return { zone: cut, nsNames: nsTargets(ns), known: new Map(), forward: false };
-    }
+    // Ask for every cut at once: a shared cache batches them into one round trip.
+    const cuts = selfAndAncestors(start).filter((cut) => cut !== '.');
+    const found = await Promise.all(cuts.map((cut) => this.d.cache.getRRset(cut, T.NS)));
+    const deepest = found.findIndex((ns) => ns !== undefined);
+    if (deepest >= 0) return { zone: cuts[deepest]!, nsNames: nsTargets(found[deepest]!), known: new Map(), forward: false };
     return this.rootServers(work);
   }
 
@@ -210,12 +210,9 @@ export class Iterator {
   }
 
   private async cachedAddresses(ns: string): Promise<string[]> {
-    const out: string[] = [];
-    for (const t of this.addressTypes()) {
-      const set = await this.d.cache.getRRset(ns, t);
-      if (set) out.push(...set.records.map((r) => r.data as string));
-    }
-    return out;
+    // A and AAAA of one name share a slot in a shared cache: asked together, one round trip.
+    const sets = await Promise.all(this.addressTypes().map((t) => this.d.cache.getRRset(ns, t)));
+    return sets.flatMap((set) => (set ? set.records.map((r) => r.data as string) : []));
   }
 
   /** Sub-query for an NS name's addresses, sharing the client query's budget. */

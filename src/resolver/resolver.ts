@@ -3,7 +3,7 @@
 
 import { EdeCode } from '../dns/constants.ts';
 import type { RR } from '../dns/message.ts';
-import { Rank, type RecordCache } from '../cache/record-cache.ts';
+import type { RecordCache } from '../cache/record-cache.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { Budget, Work, WorkLimitExceeded } from './budget.ts';
@@ -104,22 +104,23 @@ export class Resolver {
   private async fromCache(name: string, type: number): Promise<Step | undefined> {
     const now = this.clock.now();
     const remaining = (expiresAt: number): number => Math.max(0, Math.ceil((expiresAt - now) / 1000));
-    const set = await this.cache.getRRset(name, type);
-    if (set && set.rank >= Rank.NONAUTH_ANSWER) {
-      return { kind: 'answer', answer: setRecords(set, remaining(set.expiresAt), true), authority: [] };
+    // One call: a shared cache fetches the RRset, negative and CNAME keys in one round trip.
+    const found = await this.cache.answer(name, type);
+    switch (found?.kind) {
+      case undefined:
+        return undefined;
+      case 'rrset':
+        return { kind: 'answer', answer: setRecords(found.rrset, remaining(found.rrset.expiresAt), true), authority: [] };
+      case 'negative': {
+        const ttl = remaining(found.negative.expiresAt);
+        return { kind: found.negative.kind, answer: [], authority: found.negative.authority.map((r) => ({ ...r, ttl }) as RR) };
+      }
+      case 'cname': {
+        if (found.cname.records.length !== 1) return undefined;
+        const target = found.cname.records[0]!.data as string;
+        return { kind: 'cname', records: setRecords(found.cname, remaining(found.cname.expiresAt), true), target };
+      }
     }
-    const negative = await this.cache.getNegative(name, type);
-    if (negative) {
-      const ttl = remaining(negative.expiresAt);
-      return { kind: negative.kind, answer: [], authority: negative.authority.map((r) => ({ ...r, ttl }) as RR) };
-    }
-    if (type === T.CNAME) return undefined;
-    const cname = await this.cache.getRRset(name, T.CNAME);
-    if (cname && cname.rank >= Rank.NONAUTH_ANSWER && cname.records.length === 1) {
-      const target = cname.records[0]!.data as string;
-      return { kind: 'cname', records: setRecords(cname, remaining(cname.expiresAt), true), target };
-    }
-    return undefined;
   }
 }
 

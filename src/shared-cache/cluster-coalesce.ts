@@ -1,0 +1,114 @@
+// Coalescing across the cluster wraps resolution (STYLE 8), as coalesce.ts does in one process:
+// when several front-ends miss the same question at once, one takes a short lease (SET NX PX)
+// and resolves; the others wait for it to finish (pub/sub, with polling as the safety net),
+// then answer from the shared cache. A holder that dies only delays them until its lease ends.
+
+import type { ClientQuestion, Resolution, Resolve } from '../resolver/resolution.ts';
+import type { Logger } from '../util/log.ts';
+import type { KeySpace } from './keys.ts';
+import type { SharedCacheOptions } from './options.ts';
+import { newStats, type SharedCacheStats } from './stats.ts';
+import type { SharedStore } from './store.ts';
+
+export interface ClusterCoalescerDeps {
+  store: SharedStore;
+  keys: KeySpace;
+  options: Pick<SharedCacheOptions, 'leaseMs' | 'leasePollMs'>;
+  log: Logger;
+  stats?: SharedCacheStats;
+}
+
+export class ClusterCoalescer {
+  readonly stats: SharedCacheStats;
+  private readonly d: ClusterCoalescerDeps;
+  private readonly wakers = new Map<string, Set<() => void>>();
+  private subscription: Promise<(() => Promise<void>) | undefined> | undefined;
+
+  constructor(deps: ClusterCoalescerDeps) {
+    this.d = deps;
+    this.stats = deps.stats ?? newStats();
+  }
+
+  /**
+   * Wraps a Resolve. A question the cache answers (tried first, as RD=0) costs nothing more;
+   * a miss takes the lease or waits for its holder. Any store failure: resolve here and now.
+   */
+  wrap(resolve: Resolve): Resolve {
+    return async (q: ClientQuestion): Promise<Resolution> => {
+      if (!q.recursionDesired) return resolve(q);
+      const cached = await resolve({ ...q, recursionDesired: false });
+      if (cached.kind !== 'refused') return cached;
+      const key = this.d.keys.lease(q);
+      let token: string | null;
+      try {
+        token = await this.d.store.lease(key, this.d.options.leaseMs);
+      } catch {
+        return resolve(q);
+      }
+      if (token !== null) {
+        this.stats.leasesTaken++;
+        try {
+          return await resolve(q);
+        } finally {
+          // The resolution's cache writes are done (the cache awaits them): tell the waiters.
+          void this.finish(key, token);
+        }
+      }
+      this.stats.leaseWaits++;
+      if (!(await this.waitFor(key))) this.stats.leaseFallbacks++;
+      // Usually a shared-cache hit now; if the holder failed (SERVFAIL is never cached) we resolve.
+      return resolve(q);
+    };
+  }
+
+  async close(): Promise<void> {
+    const unsubscribe = await this.subscription;
+    this.subscription = undefined;
+    await unsubscribe?.();
+    for (const set of this.wakers.values()) for (const wake of set) wake();
+  }
+
+  private async finish(key: string, token: string): Promise<void> {
+    try {
+      await this.d.store.release(key, token);
+      await this.d.store.publish(this.d.keys.leaseChannel, key);
+    } catch (err) {
+      // Waiters' polls see the lease expire instead.
+      this.d.log.debug('lease release failed', { err: (err as Error).message });
+    }
+  }
+
+  /** Resolves true when the holder finished (message, or lease gone), false when we gave up. */
+  private waitFor(key: string): Promise<boolean> {
+    this.subscription ??= this.d.store.subscribe(this.d.keys.leaseChannel, (k) => this.wake(k)).catch(() => undefined);
+    return new Promise<boolean>((resolve) => {
+      let settled = false;
+      const done = (finished: boolean): void => {
+        if (settled) return;
+        settled = true;
+        clearInterval(poll);
+        clearTimeout(limit);
+        this.wakers.get(key)?.delete(wake);
+        if (this.wakers.get(key)?.size === 0) this.wakers.delete(key);
+        resolve(finished);
+      };
+      const wake = (): void => done(true);
+      let set = this.wakers.get(key);
+      if (!set) this.wakers.set(key, (set = new Set()));
+      set.add(wake);
+      // The safety net for a lost message or a dead holder: is the lease still there?
+      const poll = setInterval(() => {
+        this.d.store.mget([key]).then(
+          ([held]) => (held ? undefined : done(true)),
+          () => done(false),
+        );
+      }, this.d.options.leasePollMs);
+      // Past the lease's own life nobody can still hold it for us: stop waiting.
+      const limit = setTimeout(() => done(false), this.d.options.leaseMs + 2 * this.d.options.leasePollMs);
+    });
+  }
+
+  private wake(key: string): void {
+    for (const wake of [...(this.wakers.get(key) ?? [])]) wake();
+  }
+}
