@@ -1,0 +1,53 @@
+// Runs dnsperf (Debian package) pinned to a core and reads its summary.
+
+import { execFile } from 'node:child_process';
+
+export interface DnsperfResult {
+  qps: number;
+  sent: number;
+  completed: number;
+  lost: number;
+  avgLatencyMs: number;
+  command: string;
+}
+
+export interface DnsperfOptions {
+  host: string;
+  port: number;
+  queriesFile: string;
+  durationS: number;
+  clients: number;
+  outstanding: number;
+  cpu?: number;
+}
+
+/** Parses dnsperf's "Statistics:" block. */
+export function parseDnsperf(text: string): Omit<DnsperfResult, 'command'> {
+  const num = (re: RegExp): number => {
+    const m = re.exec(text);
+    if (!m) throw new Error(`dnsperf output lacks ${re.source}:\n${text}`);
+    return Number(m[1]);
+  };
+  return {
+    qps: num(/Queries per second:\s+([\d.]+)/),
+    sent: num(/Queries sent:\s+(\d+)/),
+    completed: num(/Queries completed:\s+(\d+)/),
+    lost: num(/Queries lost:\s+(\d+)/),
+    avgLatencyMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
+  };
+}
+
+export function runDnsperf(o: DnsperfOptions): Promise<DnsperfResult> {
+  const args = ['-s', o.host, '-p', String(o.port), '-d', o.queriesFile, '-c', String(o.clients), '-T', '1', '-q', String(o.outstanding), '-l', String(o.durationS), '-t', '2'];
+  const argv = o.cpu === undefined ? ['dnsperf', ...args] : ['taskset', '-c', String(o.cpu), 'dnsperf', ...args];
+  return new Promise((resolve, reject) => {
+    execFile(argv[0]!, argv.slice(1), { timeout: (o.durationS + 30) * 1000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`dnsperf failed: ${err.message}\n${stderr}`));
+      try {
+        resolve({ ...parseDnsperf(stdout), command: argv.join(' ') });
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+  });
+}
