@@ -23,7 +23,7 @@ function verdict(status: 'insecure' | 'bogus', code: number, reason: string): Ke
  * algorithm and digest, the zone is insecure, not bogus. RFC 4509 §3: a SHA-1 DS is ignored
  * when the set also offers a stronger digest (downgrade protection).
  */
-function usableDs(ds: RR[], ctx: SigContext): RR[] | KeysVerdict {
+export function usableDs(ds: RR[], ctx: SigContext): RR[] | KeysVerdict {
   const { limits } = ctx.budget;
   const algOk = ds.filter((r) => isSupportedAlgorithm(dsData(r).algorithm, limits.allowSha1Signatures));
   if (algOk.length === 0) return verdict('insecure', DnssecEde.UNSUPPORTED_DNSKEY_ALGORITHM, 'no DS with a supported algorithm');

@@ -7,6 +7,9 @@ import { isSubdomain, labelCount, parentName, selfAndAncestors } from '../../src
 import { compareNames, dsDigest, keyTag, nameWire, signedData, type DnskeyData, type RrsigData } from '../../src/dnssec/canonical.ts';
 import { Alg, KeyFlag, T } from '../../src/dnssec/constants.ts';
 import { base32hexEncode, DNSSEC_TYPES, dnssecRecord, logicalRecords, splitRecord } from '../../src/dnssec/presentation.ts';
+import type { RRset } from '../../src/cache/record-cache.ts';
+import type { FetchResult } from '../../src/dnssec/fetch.ts';
+import type { AnswerInput } from '../../src/dnssec/validator.ts';
 import { parseZone, type Zone } from './zone.ts';
 
 export interface SigningKey {
@@ -170,12 +173,19 @@ export function signZone(zone: Zone, options: SignOptions): SignedZone {
   // Delegation points: NS owners below the apex. Names under them are glue: neither signed nor chained.
   const cuts = new Set(zone.records.filter((r) => r.type === 'NS' && r.name !== apex).map((r) => r.name));
   const underCut = (n: string): boolean => selfAndAncestors(n).some((a) => a !== n && cuts.has(a));
-  const data = zone.records.filter((r) => isSubdomain(r.name, apex) && !underCut(r.name) && !DNSSEC_TYPES.has(r.type));
+  // DS stays (it is the parent's data); DNSKEY, RRSIG and denial records are made afresh.
+  const data = zone.records.filter((r) => isSubdomain(r.name, apex) && !underCut(r.name) && (r.type === 'DS' || !DNSSEC_TYPES.has(r.type)));
 
   const dnskeyTtl = soa ? ttlOf(soa) : 3600;
   let dnskeys: RR[] = keys.map((k) => ({ name: apex, type: 'DNSKEY', ttl: dnskeyTtl, class: 'IN', data: k.dnskey }) as RR);
   const flood = f.keyTagFlood ? floodKeys(zsk, f.keyTagFlood.keys) : [];
   dnskeys = [...flood.map((d) => ({ name: apex, type: 'DNSKEY', ttl: dnskeyTtl, class: 'IN', data: d }) as RR), ...dnskeys];
+
+  if (f.dropDnskey) {
+    // The published DNSKEY RRset lacks the key (and is signed that way); its signatures elsewhere stay.
+    const drop = f.dropDnskey === 'zsk' ? zsk : ksk;
+    dnskeys = dnskeys.filter((r) => (r.data as DnskeyData).key !== drop.dnskey.key);
+  }
 
   const nodes = new Map<string, Node>();
   for (const r of data) {
@@ -210,10 +220,6 @@ export function signZone(zone: Zone, options: SignOptions): SignedZone {
     for (const s of signers) sigs.push(makeRrsig(rrs, signerName, s, inception, expiration));
   }
 
-  if (f.dropDnskey) {
-    const drop = f.dropDnskey === 'zsk' ? zsk : ksk;
-    dnskeys = dnskeys.filter((r) => (r.data as DnskeyData).key !== drop.dnskey.key);
-  }
   if (f.stripDenial) denial = [];
 
   const ds = [ksk].map((k) => makeDs(apex, k, f.dsMismatch ?? false));
@@ -330,4 +336,139 @@ export function loadSignedZone(text: string, apex: string): Zone {
     else records.push(...parseZone(tokens.join(' ')).records);
   }
   return { apex, records };
+}
+
+/**
+ * An in-memory hierarchy of signed zones that answers like authoritative servers would with
+ * DO=1: for the validator's DS/DNSKEY fetches, and to build answers (with the NSEC/NSEC3
+ * records a server would pick: those matching or covering the name, its ancestors and the
+ * wildcards at them) for validateAnswer.
+ */
+export class SignedWorld {
+  readonly zones: Zone[];
+  /** (name/type) → how many times the validator asked. */
+  readonly fetches = new Map<string, number>();
+
+  constructor(zones: Zone[]) {
+    this.zones = zones;
+  }
+
+  /** The zone that answers for (name, type): the parent side for DS (RFC 4035 §3.1.4.1). */
+  zoneFor(name: string, type: number): Zone | undefined {
+    let best: Zone | undefined;
+    for (const z of this.zones) {
+      if (!isSubdomain(name, z.apex) || (type === T.DS && name === z.apex && name !== '.')) continue;
+      if (!best || labelCount(z.apex) > labelCount(best.apex)) best = z;
+    }
+    return best;
+  }
+
+  readonly fetch = async (name: string, type: number): Promise<FetchResult> => {
+    const key = `${name}/${type}`;
+    this.fetches.set(key, (this.fetches.get(key) ?? 0) + 1);
+    const z = this.zoneFor(name, type);
+    if (!z) return { kind: 'error', reason: `no zone for ${name}` };
+    const rrset = this.rrset(z, name, type);
+    if (rrset) return { kind: 'rrset', rrset };
+    return { kind: 'negative', authority: this.negativeAuthority(z, name) };
+  };
+
+  rrset(z: Zone, name: string, type: number): RRset | undefined {
+    const records = z.records.filter((r) => r.name === name && typeOf(r) === type);
+    if (records.length === 0) return undefined;
+    const signatures = z.records.filter((r) => r.name === name && r.type === 'RRSIG' && (r.data as RrsigData).typeCovered === records[0]!.type);
+    return { name, type, records, signatures };
+  }
+
+  /** SOA plus the denial records a server would include for `name`. */
+  negativeAuthority(z: Zone, name: string): RR[] {
+    const out: RR[] = [];
+    const soa = this.rrset(z, z.apex, T.SOA);
+    if (soa) out.push(...soa.records, ...soa.signatures);
+    return [...out, ...this.denialFor(z, name)];
+  }
+
+  denialFor(z: Zone, name: string): RR[] {
+    const probes = new Set<string>();
+    for (const a of selfAndAncestors(name)) {
+      if (!isSubdomain(a, z.apex)) break;
+      probes.add(a);
+      probes.add(a === '.' ? '*' : `*.${a}`);
+    }
+    const picked = new Set<RR>();
+    const nsec = z.records.filter((r) => r.type === 'NSEC');
+    const nsec3 = z.records.filter((r) => r.type === 'NSEC3');
+    for (const p of probes) {
+      for (const r of nsec) {
+        const next = (r.data as { nextDomain: string }).nextDomain.toLowerCase();
+        const last = compareNames(r.name, next) >= 0;
+        if (r.name === p || (compareNames(r.name, p) < 0 && (last || compareNames(p, next) < 0))) picked.add(r);
+      }
+      for (const r of nsec3) {
+        const d = r.data as { salt: Buffer; iterations: number; nextDomain: Buffer };
+        const h = nsec3HashName(p, d.salt, Math.min(d.iterations, 500));
+        const own = r.name.split('.')[0]!;
+        const next = base32hexEncode(d.nextDomain);
+        const last = own >= next;
+        if (own === h || (own < h && (last || h < next)) || (last && h < next)) picked.add(r);
+      }
+    }
+    const sigs = z.records.filter((s) => s.type === 'RRSIG' && [...picked].some((r) => r.name === s.name && (s.data as RrsigData).typeCovered === r.type));
+    return [...picked, ...sigs];
+  }
+
+  /** What a resolver would hand the validator for (qname, qtype), following CNAMEs and wildcards. */
+  answer(qname: string, qtype: number): AnswerInput {
+    const answer: RR[] = [];
+    const authority: RR[] = [];
+    let name = qname;
+    for (let hop = 0; hop < 8; hop++) {
+      const z = this.zoneFor(name, qtype);
+      if (!z) break;
+      const direct = this.rrset(z, name, qtype) ?? this.rrset(z, name, T.CNAME);
+      const exists = z.records.some((r) => isSubdomain(r.name, name));
+      let set = direct;
+      let wildExists = false;
+      if (!set && !exists) {
+        // RFC 4592: the source of synthesis is "*." + the closest encloser.
+        const ce = selfAndAncestors(name).find((a) => z.records.some((r) => isSubdomain(r.name, a)))!;
+        const wildName = ce === '.' ? '*' : `*.${ce}`;
+        wildExists = z.records.some((r) => r.name === wildName);
+        const wild = this.rrset(z, wildName, qtype) ?? this.rrset(z, wildName, T.CNAME);
+        if (wild) {
+          set = { ...wild, name, records: wild.records.map((r) => ({ ...r, name }) as RR), signatures: wild.signatures.map((r) => ({ ...r, name }) as RR) };
+          authority.push(...this.denialFor(z, name));
+        }
+      }
+      if (!set) {
+        authority.push(...this.negativeAuthority(z, name));
+        return { qname, qtype, kind: exists || wildExists ? 'nodata' : 'nxdomain', answer, authority };
+      }
+      answer.push(...set.records, ...set.signatures);
+      if (set.type === qtype || set.type !== T.CNAME) break;
+      name = String((set.records[0] as { data: unknown }).data);
+    }
+    return { qname, qtype, kind: 'answer', answer, authority };
+  }
+}
+
+/** Signs child zones first so each parent carries its children's DS records (and delegation NS). */
+export function signHierarchy(
+  zones: { zone: Zone; options?: Partial<SignOptions>; signed?: boolean }[],
+  now: number,
+): { world: SignedWorld; signed: Map<string, SignedZone | Zone> } {
+  const order = [...zones].sort((a, b) => labelCount(b.zone.apex) - labelCount(a.zone.apex));
+  const out = new Map<string, SignedZone | Zone>();
+  for (const entry of order) {
+    const apex = entry.zone.apex;
+    const childDs = [...out.values()].filter((c) => parentOf(c.apex, zones.map((z) => z.zone.apex)) === apex).flatMap((c) => ('ds' in c ? c.ds : []));
+    const zone = { apex, records: [...entry.zone.records, ...childDs] };
+    out.set(apex, entry.signed === false ? zone : signZone(zone, { now, ...entry.options }));
+  }
+  return { world: new SignedWorld([...out.values()]), signed: out };
+}
+
+function parentOf(apex: string, apexes: string[]): string | undefined {
+  for (let p = parentName(apex); p !== undefined; p = parentName(p)) if (apexes.includes(p)) return p;
+  return undefined;
 }
