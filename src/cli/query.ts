@@ -15,8 +15,6 @@ const SUMMARY = `Resolves NAME (type A unless TYPE is given, e.g. AAAA, MX, TYPE
 through the same pipeline as "andns serve", and prints the reply like dig. Exit status: 0 for
 an answer, NODATA or NXDOMAIN; 1 for SERVFAIL or REFUSED; 2 for a usage error.`;
 
-const MAX_REPLY = 65_535;
-
 export async function query(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(queryFlags, args);
   if (values['help']) {
@@ -36,7 +34,8 @@ export async function query(args: string[]): Promise<number> {
   const stack = composeStack(config, log);
   const started = performance.now();
   try {
-    const reply = await stack.pipeline.handle(message, MAX_REPLY);
+    // No datagram in between: take the reply whole, as over TCP, so nothing is truncated.
+    const reply = await stack.pipeline.handle(message, null);
     if (reply === undefined) throw new Error('the pipeline gave no reply');
     const decoded = decodeMessage(reply) as dnsPacket.DecodedPacket & { rcode?: string };
     process.stdout.write(presentReply(decoded, performance.now() - started));
