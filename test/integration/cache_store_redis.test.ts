@@ -1,0 +1,61 @@
+// The SharedStore contract on a real Redis Cluster (six nodes), plus what only Redis has:
+// the slot function agrees with the server, and reads of one turn leave as one batch.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { RedisClusterStore } from '../../src/shared-cache/redis-store.ts';
+import { redisOptions } from '../../src/shared-cache/options.ts';
+import { keySlot } from '../../src/shared-cache/slot.ts';
+import { silentLogger } from '../../src/util/log.ts';
+import { command } from '../harness/resp.ts';
+import { redisMissing, startRedisCluster, type RedisCluster } from '../harness/redis-cluster.ts';
+import { storeContract, uniqueKeys } from '../harness/store-contract.ts';
+
+const skip = redisMissing();
+if (skip) console.log(`# skipping Redis Cluster store tests: ${skip}`);
+let cluster: RedisCluster;
+let store: RedisClusterStore;
+
+before(async () => {
+  if (skip) return;
+  cluster = await startRedisCluster();
+  store = new RedisClusterStore(redisOptions(cluster.seeds.slice(0, 2)), silentLogger);
+  await store.ready();
+});
+after(async () => {
+  await store?.close();
+  await cluster?.stop();
+});
+
+storeContract('redis cluster store', async () => ({ store, keys: uniqueKeys('redis') }), skip);
+
+test('redis: keySlot agrees with CLUSTER KEYSLOT, hash tags included', { skip: skip ?? false }, async () => {
+  const keys = uniqueKeys('slot');
+  for (const k of [keys.rrset('example.com', 1), keys.nxdomain('example.com'), 'plain', 'a{}b', '{x}y{z}', keys.rrset('ünïcode.example', 1), keys.rrset('we{ird}.example', 1)]) {
+    assert.equal(keySlot(k), await command(cluster.nodes[0]!.port, ['CLUSTER', 'KEYSLOT', k]), k);
+  }
+  assert.equal(keySlot(keys.rrset('example.com', 1)), keySlot(keys.rrset('example.com', 28)));
+  assert.equal(keySlot(keys.nxdomain('example.com')), keySlot(keys.rrset('example.com', 5)));
+});
+
+test('redis: the reads of one event-loop turn go out as one batch', { skip: skip ?? false }, async () => {
+  const keys = uniqueKeys('batch');
+  const batcher = (store as unknown as { batcher: { batches: number } }).batcher;
+  const before = batcher.batches;
+  await Promise.all(Array.from({ length: 40 }, (_, i) => store.mget([keys.rrset(`n${i}.example`, 1), keys.rrset(`n${i}.example`, 28)])));
+  assert.equal(batcher.batches - before, 1);
+});
+
+test('redis: seed URLs are checked and carry ACL credentials and TLS', { skip: skip ?? false }, async () => {
+  const { parseSeeds } = await import('../../src/shared-cache/redis-options.ts');
+  assert.deepEqual(parseSeeds(['rediss://andns:s%40cret@10.0.0.1:7000', 'rediss://andns:s%40cret@[::1]:7001']), {
+    nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '::1', port: 7001 }],
+    username: 'andns',
+    password: 's@cret',
+    tls: true,
+  });
+  assert.throws(() => parseSeeds(['http://x:1']), /redis:\/\//);
+  assert.throws(() => parseSeeds(['redis://a:1', 'rediss://a:2']), /mix/);
+  assert.throws(() => parseSeeds(['redis://u:p@a:1', 'redis://a:2']), /credentials/);
+  assert.throws(() => parseSeeds([]), /at least one/);
+});
