@@ -55,7 +55,9 @@ export class SocketTransport implements UpstreamTransport {
       });
       // A connected socket on a kernel-chosen random port: the kernel itself drops datagrams
       // from any other source, and ICMP errors surface as socket errors instead of timeouts.
-      socket.connect(req.port, req.address, () => {
+      // connect() hands its error (e.g. no route to an IPv6 server) to this callback.
+      socket.connect(req.port, req.address, (connectError?: Error) => {
+        if (connectError) return finish(new ExchangeError('network', connectError.message));
         socket.send(req.query, (err) => {
           if (err) finish(new ExchangeError('network', err.message));
         });
