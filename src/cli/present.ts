@@ -4,7 +4,7 @@
 import type dnsPacket from 'dns-packet';
 import { OPT_CODE_EDE } from '../dns/constants.ts';
 import type { RR } from '../dns/message.ts';
-import { fqdn, rdataText } from './rdata.ts';
+import { fqdn, rdataText } from '../dns/rdata.ts';
 
 /** RFC 8914 §5.2 registry names, for the codes a reader is likely to meet. */
 const EDE_NAMES: Record<number, string> = {

@@ -1,6 +1,6 @@
 // Presentation format of decoded records (RFC 1035 §5.1 and each type's RFC), as dig prints them.
 
-import type { RR } from '../dns/message.ts';
+import type { RR } from './message.ts';
 
 /** Absolute name with its trailing dot; dns-packet gives names without one. */
 export function fqdn(name: string): string {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type dnsPacket from 'dns-packet';
-import { presentRdata } from '../../src/dns/present.ts';
+import { rdataText } from '../../src/dns/rdata.ts';
 import { canonicalName } from '../../src/dns/name.ts';
 import type { RR } from '../../src/dns/message.ts';
 import { generateInternet, rootHintsText, type CatalogueEntry } from '../sim/internet.ts';
@@ -33,7 +33,7 @@ function sample(catalogue: CatalogueEntry[], size: number): CatalogueEntry[] {
 function summary(reply: dnsPacket.DecodedPacket): string {
   const answer = (reply.answers ?? [])
     .filter((a) => a.type !== 'OPT' && a.type !== 'RRSIG')
-    .map((a) => `${canonicalName(a.name)} ${a.type} ${presentRdata(a as RR).toLowerCase()}`)
+    .map((a) => `${canonicalName(a.name)} ${a.type} ${rdataText(a as RR).toLowerCase()}`)
     .sort();
   return `${(reply as { rcode?: string }).rcode} ${answer.join(' | ')}`;
 }

@@ -12,7 +12,7 @@ import { ManualClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { generateInternet } from '../sim/internet.ts';
 import { MemoryTransport } from '../sim/memory-transport.ts';
-import { presentRdata } from '../../src/dns/present.ts';
+import { rdataText } from '../sim/probe.ts';
 
 const rcodeOf = { answer: 'NOERROR', nodata: 'NOERROR', nxdomain: 'NXDOMAIN', servfail: 'SERVFAIL', refused: 'REFUSED' } as const;
 
@@ -39,7 +39,7 @@ test(`iter_internet: every catalogue name resolves as expected (QNAME minimisati
       problems.push(`answer types ${answer.map((a) => a.type).join(',')} ≠ ${entry.answerTypes.join(',')}`);
     }
     if (entry.rdata) {
-      const final = answer.filter((a) => a.type === entry.type).map(presentRdata).sort();
+      const final = answer.filter((a) => a.type === entry.type).map(rdataText).sort();
       if (JSON.stringify(final) !== JSON.stringify([...entry.rdata].sort())) problems.push(`rdata ${final.join(' ')} ≠ ${entry.rdata.join(' ')}`);
     }
     if (problems.length) failures.push(`${entry.name} ${entry.type} [${entry.tags.join(',')}]: ${problems.join('; ')}`);
