@@ -91,19 +91,37 @@ export function decodeValue(buf: Buffer, name: string): CacheValue {
   return { kind: 'negative', ttl, negative };
 }
 
+/** Bytes of the record at `at` by its own framing (owner labels + fixed fields + RDLENGTH). */
+function wireLength(buf: Buffer, at: number, i: number): number {
+  let p = at;
+  for (;;) {
+    if (p >= buf.length) throw new CorruptValueError(`record ${i}: owner name runs past the end`);
+    const len = buf[p]!;
+    // We never write compression pointers; a value that has one was not written by us.
+    if (len > 63) throw new CorruptValueError(`record ${i}: bad label length ${len}`);
+    p += 1 + len;
+    if (len === 0) break;
+  }
+  if (p + 10 > buf.length) throw new CorruptValueError(`record ${i}: truncated fixed fields`);
+  const end = p + 10 + buf.readUInt16BE(p + 8);
+  if (end > buf.length) throw new CorruptValueError(`record ${i} runs past the end`);
+  return end - at;
+}
+
 function readRecords(buf: Buffer, n: number): RR[] {
   const out: RR[] = [];
   let at = HEADER_BYTES;
   for (let i = 0; i < n; i++) {
-    if (at >= buf.length) throw new CorruptValueError(`truncated after ${i} of ${n} records`);
+    const length = wireLength(buf, at, i);
     let rr: RR;
     try {
       rr = record.decode(buf, at);
     } catch (err) {
       throw new CorruptValueError(`undecodable record ${i}: ${(err as Error).message}`);
     }
-    at += (record.decode as unknown as { bytes: number }).bytes;
-    if (at > buf.length) throw new CorruptValueError(`record ${i} runs past the end`);
+    // dns-packet reads some RDATA (RRSIG, TXT…) up to what is there: hold it to RDLENGTH.
+    if ((record.decode as unknown as { bytes: number }).bytes !== length) throw new CorruptValueError(`record ${i} does not fill its RDLENGTH`);
+    at += length;
     out.push(rr);
   }
   if (at !== buf.length) throw new CorruptValueError(`${buf.length - at} trailing bytes`);

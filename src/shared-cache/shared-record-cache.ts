@@ -195,11 +195,15 @@ export class SharedRecordCache implements RecordCache {
       const kept = await this.d.store.setRanked(key, buf, { expireAtMs: expiresAt + this.d.options.staleWindowMs, nowMs: now });
       this.stats.writes++;
       if (kept) {
-        this.stats.writesKept++;
         const winner = this.decode(key, kept, name);
-        if (winner) this.hot.set(key, { value: winner, expiresAt: expiryOf(winner), checkedAt: this.d.clock.now(), bytes: kept.length });
-        else this.hot.delete(key);
-        return;
+        if (winner) {
+          this.stats.writesKept++;
+          this.hot.set(key, { value: winner, expiresAt: expiryOf(winner), checkedAt: this.d.clock.now(), bytes: kept.length });
+          return;
+        }
+        // Garbage with a plausible header outranked us in the store's quick check: garbage never
+        // wins, so overwrite it (unguarded; a real value racing in here is at worst replaced).
+        await this.d.store.set(key, buf, { expireAtMs: expiresAt + this.d.options.staleWindowMs });
       }
     } catch (err) {
       // Dropped: the shared tier misses it, but this process still answers from memory.

@@ -1,5 +1,5 @@
-// The SharedStore contract on a real Redis Cluster (six nodes), plus what only Redis has:
-// the slot function agrees with the server, and reads of one turn leave as one batch.
+// The SharedStore and two-level RecordCache contracts on a real Redis Cluster (six nodes), plus
+// what only Redis has: the slot function agrees with the server, reads of one turn are one batch.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/util/log.ts';
 import { command } from '../harness/resp.ts';
 import { redisMissing, startRedisCluster, type RedisCluster } from '../harness/redis-cluster.ts';
 import { storeContract, uniqueKeys } from '../harness/store-contract.ts';
+import { recordCacheContract } from '../harness/record-cache-contract.ts';
 
 const skip = redisMissing();
 if (skip) console.log(`# skipping Redis Cluster store tests: ${skip}`);
@@ -28,6 +29,7 @@ after(async () => {
 });
 
 storeContract('redis cluster store', async () => ({ store, keys: uniqueKeys('redis') }), skip);
+recordCacheContract('record cache on redis cluster', () => store, skip);
 
 test('redis: keySlot agrees with CLUSTER KEYSLOT, hash tags included', { skip: skip ?? false }, async () => {
   const keys = uniqueKeys('slot');
