@@ -52,7 +52,7 @@ baddigest IN TYPE43 \\# 9 30390d030102030405
   for (const [label, opts] of Object.entries(variants)) {
     const name = `${label}.tld`;
     tld += `${label} IN NS ns.${name}.\nns.${label} IN A 192.0.2.53\n`;
-    const extra = label === 'optout' ? 'insecure IN NS ns.elsewhere.\nsecure IN NS ns.elsewhere.\n' : label === 'signed' ? 'x IN CNAME www.unsigned.tld.\n' : '';
+    const extra = label === 'optout' ? 'insecure IN NS ns.elsewhere.\nsecure IN NS ns.elsewhere.\n' : label === 'signed' ? 'x IN CNAME www.unsigned.tld.\nd IN DNAME nsec3.tld.\n' : '';
     zones.push(opts === 'unsigned' ? { zone: parseZone(child(name, extra)), signed: false } : { zone: parseZone(child(name, extra)), options: opts });
   }
   zones.push({ zone: parseZone(tld) });
@@ -157,4 +157,13 @@ test('zone key states are cached across validations', async () => {
   assert.equal(second, first, 'second validation needed no fetch');
   const z = await v.zoneStatus('deep.name.unsigned.tld', world.fetch);
   assert.equal(z.status, 'insecure');
+});
+
+test('a CNAME synthesised from a signed DNAME is covered by the DNAME (RFC 6672 §5.3.3); a forged one is not', async () => {
+  const zone = world.zones.find((z) => z.apex === 'signed.tld')!;
+  const dname = world.rrset(zone, 'd.signed.tld', 39)!;
+  const cname = (target: string) => parseZone(`www.d.signed.tld. 300 IN CNAME ${target}.`).records;
+  const input = (target: string) => ({ qname: 'www.d.signed.tld', qtype: A, kind: 'answer' as const, answer: [...dname.records, ...dname.signatures, ...cname(target)], authority: [] });
+  expect(await validator().validateAnswer(input('www.nsec3.tld'), world.fetch), 'secure');
+  expect(await validator().validateAnswer(input('www.evil.example'), world.fetch), 'bogus', DnssecEde.RRSIGS_MISSING);
 });
