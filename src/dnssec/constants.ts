@@ -62,17 +62,3 @@ export interface Ede {
 
 /** RFC 4033 §5 security states. "indeterminate": no trust anchor covers the name. */
 export type SecurityStatus = 'secure' | 'insecure' | 'bogus' | 'indeterminate';
-
-/** A verdict of one step (an RRset, a proof, a zone's keys). */
-export type Verdict =
-  | { status: 'secure'; ttl: number }
-  | { status: 'insecure' | 'indeterminate'; reason: string; ede?: Ede }
-  | { status: 'bogus'; reason: string; ede: Ede };
-
-export function bogus(code: number, reason: string): Verdict & { status: 'bogus' } {
-  return { status: 'bogus', reason, ede: { code, text: reason } };
-}
-
-export function insecure(reason: string, ede?: Ede): Verdict & { status: 'insecure' } {
-  return ede ? { status: 'insecure', reason, ede } : { status: 'insecure', reason };
-}
