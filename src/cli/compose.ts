@@ -8,9 +8,13 @@ import { coalescing } from '../resolver/coalesce.ts';
 import type { Resolve } from '../resolver/resolution.ts';
 import { Resolver } from '../resolver/resolver.ts';
 import { isSpecialUse } from '../resolver/special-use.ts';
+import { HotAnswers } from '../server/hot-answers.ts';
 import { createPipeline, type Pipeline } from '../server/pipeline.ts';
 import { systemClock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
+
+/** The hot wire-answer tier; with only the embedded cache behind it, entries live their TTL. */
+const HOT_TIER = { maxBytes: 64 * 1024 * 1024, maxAgeMs: 24 * 3_600_000 };
 
 export interface Stack {
   pipeline: Pipeline;
@@ -29,5 +33,6 @@ export function composeStack(config: AndnsConfig, log: Logger): Stack {
   const resolver = new Resolver({ transport, cache, clock: systemClock, options: config.resolver, log });
   // Coalescing wraps resolution (STYLE 8): a burst for one cold name resolves it once.
   const resolve = coalescing((q) => resolver.resolve(q));
-  return { pipeline: createPipeline({ resolve, log }), resolve, close: () => transport.close() };
+  const hot = new HotAnswers(HOT_TIER, systemClock);
+  return { pipeline: createPipeline({ resolve, log, hot }), resolve, close: () => transport.close() };
 }

@@ -6,11 +6,14 @@ import { HEADER_SIZE, peekQuery, type QueryView } from '../dns/wire.ts';
 import type { ClientQuestion, Resolution, Resolve } from '../resolver/resolution.ts';
 import type { Logger } from '../util/log.ts';
 import { admit } from './admit.ts';
+import { hotKey, type HotAnswers } from './hot-answers.ts';
 import { encodeReply, headerOnlyReply, MAX_MESSAGE_SIZE, type ReplyContent } from './reply.ts';
 
 export interface PipelineDeps {
   resolve: Resolve;
   log: Logger;
+  /** Ready wire answers per process; without it every query goes through `resolve`. */
+  hot?: HotAnswers;
 }
 
 /** Answers one client message. Never throws: a bug becomes a logged SERVFAIL. */
@@ -21,12 +24,30 @@ export interface Pipeline {
    * the 65 535-byte message limit applies. Resolves to undefined when nothing is to be sent.
    */
   handle(message: Buffer, maxUdpSize: number | null): Promise<Buffer | undefined>;
+  /**
+   * The hot-tier reply to a plain query, synchronously, or undefined (then call `handle`).
+   * The cache-hit path: no promise, no decoding, no per-record objects (PERFORMANCE.md).
+   */
+  fromHot(message: Buffer, maxUdpSize: number | null): Buffer | undefined;
 }
 
 const NO_RECORDS: readonly never[] = [];
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const { resolve, log } = deps;
+  const { resolve, log, hot } = deps;
+
+  function fromHot(message: Buffer, maxUdpSize: number | null): Buffer | undefined {
+    if (!hot || hot.size === 0) return undefined;
+    try {
+      const admission = admit(message);
+      if (admission.kind !== 'resolve') return undefined;
+      const query = admission.query;
+      return hot.reply(message, query, hotKey(query), replyLimit(query, maxUdpSize));
+    } catch (err) {
+      log.error('hot path bug; taking the slow path', { err: String((err as Error)?.stack ?? err) });
+      return undefined;
+    }
+  }
 
   async function handle(message: Buffer, maxUdpSize: number | null): Promise<Buffer | undefined> {
     try {
@@ -39,16 +60,25 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           : headerOnlyReply(message, admission.rcode);
       }
       const query = admission.query;
+      const limit = replyLimit(query, maxUdpSize);
+      const key = hot ? hotKey(query) : '';
+      const cached = hot?.reply(message, query, key, limit);
+      if (cached) return cached;
       const resolution = await resolve(clientQuestion(query));
       if (resolution.kind === 'servfail') log.debug('servfail', { reason: resolution.reason, qtype: query.qtype });
-      return encodeReply(message, query, replyContent(resolution), replyLimit(query, maxUdpSize));
+      const content = replyContent(resolution);
+      // Only plain outcomes are kept: errors and answers carrying an EDE are made afresh.
+      if (hot && content.ede === undefined && (content.rcode === Rcode.NOERROR || content.rcode === Rcode.NXDOMAIN)) {
+        hot.store(key, content.rcode, 0, content.answer, content.authority);
+      }
+      return encodeReply(message, query, content, limit);
     } catch (err) {
       log.error('pipeline bug; answering SERVFAIL', { err: String((err as Error)?.stack ?? err) });
       return internalErrorReply(message, log);
     }
   }
 
-  return { handle };
+  return { handle, fromHot };
 }
 
 function clientQuestion(query: QueryView): ClientQuestion {

@@ -22,7 +22,11 @@ export class UdpFrontend {
     // A failed send (e.g. to an unroutable source) must not end the process; it is rare, so log it.
     socket.on('error', (err) => log.warn('udp socket error', { err: err.message }));
     socket.on('message', (msg, rinfo) => {
-      if (!this.closing) void this.answer(msg, rinfo.port, rinfo.address);
+      if (this.closing) return;
+      // Cache hits are answered synchronously; everything else takes the async pipeline.
+      const hit = pipeline.fromHot(msg, EDNS_UDP_SIZE);
+      if (hit) socket.send(hit, rinfo.port, rinfo.address);
+      else void this.answer(msg, rinfo.port, rinfo.address);
     });
   }
 
