@@ -1,0 +1,74 @@
+// The shared cache assembled from its parts: store (memory, or Redis Cluster behind a breaker),
+// the two-level RecordCache, flushes wired to its hot map, and cluster coalescing.
+//
+// Phase 2 (the pipeline) calls openSharedCache once per process, hands `cache` to the Resolver,
+// wraps resolution as coalescing(shared.coalescer.wrap(resolver.resolve)), hooks its hot answer
+// tier to `flusher.onFlush`, and calls close() on shutdown.
+
+import type { CacheOptions } from '../cache/options.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+import { CircuitBreaker } from './breaker.ts';
+import { BreakerStore } from './breaker-store.ts';
+import { ClusterCoalescer } from './cluster-coalesce.ts';
+import { CacheFlusher } from './flush.ts';
+import { KeySpace } from './keys.ts';
+import { MemoryStore } from './memory-store.ts';
+import type { SharedCacheOptions } from './options.ts';
+import { RedisClusterStore } from './redis-store.ts';
+import { SharedRecordCache } from './shared-record-cache.ts';
+import { newStats, type SharedCacheStats } from './stats.ts';
+import type { SharedStore } from './store.ts';
+
+export interface SharedCache {
+  /** The store every part uses: breaker-guarded when it is Redis. */
+  store: SharedStore;
+  keys: KeySpace;
+  cache: SharedRecordCache;
+  flusher: CacheFlusher;
+  coalescer: ClusterCoalescer;
+  stats: SharedCacheStats;
+  /** Present with Redis: its state is the "Redis health" to report. */
+  breaker?: CircuitBreaker;
+  close(): Promise<void>;
+}
+
+export interface SharedCacheDeps {
+  clock: Clock;
+  /** TTL caps, shared with the in-process cache settings. */
+  caps: CacheOptions;
+  log: Logger;
+  /** An existing store to use instead of building one (tests share one MemoryStore between "processes"). */
+  store?: SharedStore;
+}
+
+export async function openSharedCache(options: SharedCacheOptions, deps: SharedCacheDeps): Promise<SharedCache> {
+  const keys = new KeySpace(options.keyPrefix);
+  const stats = newStats();
+  let store: SharedStore;
+  let breaker: CircuitBreaker | undefined;
+  if (deps.store) {
+    store = deps.store;
+  } else if (options.redis) {
+    const redis = new RedisClusterStore(options.redis, deps.log);
+    // Start serving even if Redis is not reachable yet: the breaker treats it as down.
+    await redis.ready(options.redis.connectTimeoutMs).catch((err: Error) => deps.log.warn('redis not ready; starting without it', { err: err.message }));
+    breaker = new CircuitBreaker(options.breaker, deps.clock, (state) => deps.log.info('shared cache circuit', { state }));
+    store = new BreakerStore(redis, breaker);
+  } else {
+    store = new MemoryStore({ maxBytes: options.memoryMaxBytes }, deps.clock);
+  }
+  const cache = new SharedRecordCache({ store, keys, clock: deps.clock, caps: deps.caps, options, log: deps.log, stats });
+  const flusher = new CacheFlusher(store, keys, deps.log);
+  const unsubscribe = await flusher.onFlush((scope) => cache.dropHot(scope));
+  const coalescer = new ClusterCoalescer({ store, keys, options, log: deps.log, stats });
+  const ownsStore = !deps.store;
+  return {
+    store, keys, cache, flusher, coalescer, stats, ...(breaker ? { breaker } : {}),
+    async close() {
+      await coalescer.close();
+      await unsubscribe();
+      if (ownsStore) await store.close();
+    },
+  };
+}
