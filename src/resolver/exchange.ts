@@ -91,7 +91,10 @@ export class UpstreamClient {
         continue;
       }
       const kind = scrubReply(message, q);
-      if (kind.kind === 'lame') this.log.debug('lame reply', { address, zone: q.zone, reason: kind.reason });
+      if (kind.kind === 'lame') {
+        this.infra.markLame(address, q.zone);
+        this.log.debug('lame reply', { address, zone: q.zone, reason: kind.reason });
+      }
       return kind;
     }
     return undefined;

@@ -19,6 +19,9 @@ export interface InfraOptions {
   downHoldMs: number;
   /** How long a zone whose servers all failed answers SERVFAIL from cache (RFC 9520 §3.2), ms. */
   zoneFailureHoldMs: number;
+  /** How long a server found lame for a zone (REFUSED, not authoritative, upward referral) is
+   * tried last for that zone, ms. */
+  lameHoldMs: number;
   maxHosts: number;
 }
 
@@ -26,6 +29,7 @@ export const defaultInfraOptions: InfraOptions = Object.freeze({
   hostTtlMs: 15 * 60_000,
   downHoldMs: 30_000,
   zoneFailureHoldMs: 5_000,
+  lameHoldMs: 10 * 60_000,
   maxHosts: 10_000,
 });
 
@@ -45,6 +49,8 @@ interface Host {
 export class InfraCache {
   private readonly hosts = new Map<string, Host>();
   private readonly failedZones = new Map<string, number>();
+  /** "address|zone" → until when the server is lame for that zone. */
+  private readonly lame = new Map<string, number>();
   private readonly clock: Clock;
   private readonly options: InfraOptions;
 
@@ -53,11 +59,25 @@ export class InfraCache {
     this.options = options;
   }
 
-  /** Smoothed RTT used to rank a server; unknown servers get the optimistic default. */
-  rank(address: string): number {
+  /**
+   * Smoothed RTT used to rank a server for a zone; unknown servers get the optimistic default,
+   * servers held down or lame for the zone come last (still tried when nothing else is left).
+   */
+  rank(address: string, zone: string): number {
+    const until = this.lame.get(`${address}|${zone}`);
+    if (until !== undefined) {
+      if (until > this.clock.now()) return Number.MAX_SAFE_INTEGER;
+      this.lame.delete(`${address}|${zone}`);
+    }
     const h = this.get(address);
     if (!h) return UNKNOWN_RTT_MS;
-    return h.downUntil > this.clock.now() ? Number.MAX_SAFE_INTEGER : h.srttMs;
+    return h.downUntil > this.clock.now() ? Number.MAX_SAFE_INTEGER - 1 : h.srttMs;
+  }
+
+  /** Remembers that `address` does not serve `zone` properly. */
+  markLame(address: string, zone: string): void {
+    this.lame.set(`${address}|${zone}`, this.clock.now() + this.options.lameHoldMs);
+    if (this.lame.size > this.options.maxHosts) this.lame.delete(this.lame.keys().next().value!);
   }
 
   /** Timeout for the next query to `address`: grows from the observed RTT (RFC 6298 style). */

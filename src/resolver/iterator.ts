@@ -174,7 +174,7 @@ export class Iterator {
   private async askZone(servers: ZoneServers, name: string, type: number, work: Work): Promise<Usable | undefined> {
     const { options } = this.d;
     const policy = { ipv6: options.ipv6Upstream, allowLocal: options.allowLocalUpstream ?? false };
-    const list = new ServerList(servers.nsNames, policy, this.d.infra);
+    const list = new ServerList(servers.zone, servers.nsNames, policy, this.d.infra);
     for (const ns of servers.nsNames) list.add(ns, servers.known.get(ns) ?? (await this.cachedAddresses(ns)));
     const ask = { zone: servers.zone, name, type, recursionDesired: servers.forward };
     for (;;) {

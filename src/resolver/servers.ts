@@ -18,10 +18,12 @@ export class ServerList {
   private readonly unresolved: string[];
   private readonly policy: AddressPolicy;
   private readonly infra: InfraCache;
+  private readonly zone: string;
   /** NS names handed out by nextUnresolved (glue-less lookups started). */
   lookups = 0;
 
-  constructor(nsNames: string[], policy: AddressPolicy, infra: InfraCache) {
+  constructor(zone: string, nsNames: string[], policy: AddressPolicy, infra: InfraCache) {
+    this.zone = zone;
     this.unresolved = [...nsNames];
     this.policy = policy;
     this.infra = infra;
@@ -52,7 +54,7 @@ export class ServerList {
       const start = randomInt(0, this.pending.length); // ties go to a random server
       for (let k = 0; k < this.pending.length; k++) {
         const i = (start + k) % this.pending.length;
-        const rank = this.infra.rank(this.pending[i]!);
+        const rank = this.infra.rank(this.pending[i]!, this.zone);
         if (rank < bestRank) {
           bestRank = rank;
           best = i;

@@ -132,3 +132,9 @@ test('iter_cookies: replies with someone else\'s client cookie, or none once sup
   const r = await v.resolver.resolve(q('only-a.example.com'));
   assert.equal(r.kind, 'servfail', 'a cookie-less reply from a cookie server is treated as forged');
 });
+
+test('iter_lame_memory: a server found lame for a zone is asked last for that zone afterwards', async () => {
+  const w = smallWorld({ 'ns1.lame.com': { lame: true } });
+  for (let i = 0; i < 20; i++) assert.equal((await w.resolver.resolve(q(`n${i}.lame.com`))).kind, 'nxdomain');
+  assert.ok(w.server('ns1.lame.com').queries <= 5, `lame server asked ${w.server('ns1.lame.com').queries} times`);
+});
