@@ -145,6 +145,7 @@ export async function runLoad(config: RunConfig, workload: Workload): Promise<Ru
   t.expire(Infinity);
   clearInterval(secondTimer);
   clearInterval(expireTimer);
+  sampler?.sample(); // the last partial second counts too (and a run shorter than a second has one sample)
   bar?.stop();
   await t.close();
 

@@ -39,15 +39,23 @@ export const SPECTRUM_PERCENTILES = [0, 50, 75, 87.5, 90, 93.75, 96.875, 98.4375
 
 const ms = (us: number): number => Math.round(us) / 1000;
 
+/**
+ * HDR reports a percentile as the highest value equivalent to its bucket, which can exceed
+ * the exact maximum recorded; clamping keeps p99.9 ≤ max in every table and chart.
+ */
+function at(h: Histogram, p: number): number {
+  return Math.min(h.getValueAtPercentile(p), h.maxValue);
+}
+
 export function summarize(h: Histogram): LatencySummary {
   if (h.totalCount === 0) return { count: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0 };
   return {
     count: h.totalCount,
     meanMs: Math.round(h.mean) / 1000,
-    p50Ms: ms(h.getValueAtPercentile(50)),
-    p90Ms: ms(h.getValueAtPercentile(90)),
-    p99Ms: ms(h.getValueAtPercentile(99)),
-    p999Ms: ms(h.getValueAtPercentile(99.9)),
+    p50Ms: ms(at(h, 50)),
+    p90Ms: ms(at(h, 90)),
+    p99Ms: ms(at(h, 99)),
+    p999Ms: ms(at(h, 99.9)),
     maxMs: ms(h.maxValue),
   };
 }
@@ -55,7 +63,7 @@ export function summarize(h: Histogram): LatencySummary {
 /** The latency distribution as (percentile, ms) points, for the report's distribution chart. */
 export function spectrum(h: Histogram): { p: number; ms: number }[] {
   if (h.totalCount === 0) return [];
-  return SPECTRUM_PERCENTILES.map((p) => ({ p, ms: ms(p === 100 ? h.maxValue : h.getValueAtPercentile(p)) }));
+  return SPECTRUM_PERCENTILES.map((p) => ({ p, ms: ms(at(h, p)) }));
 }
 
 /** The whole histogram in HdrHistogram's compressed base64 form, for merging runs later. */
