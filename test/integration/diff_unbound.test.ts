@@ -22,6 +22,18 @@ import { startServe } from './frontend-process.ts';
  * they would only measure the two resolvers' retry schedules. */
 const SKIP_TAGS = new Set(['dead', 'slow', 'wrong-id']);
 
+/** Port 53 is one per machine: wait a while if another test run holds it. */
+async function servePort53(network: Parameters<typeof serveNetwork>[0]): Promise<Awaited<ReturnType<typeof serveNetwork>>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await serveNetwork(network, { port: 53 });
+    } catch (err) {
+      if (attempt >= 60 || !/EADDRINUSE/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 function sample(catalogue: CatalogueEntry[], size: number): CatalogueEntry[] {
   const usable = catalogue.filter((e) => !e.tags.some((t) => SKIP_TAGS.has(t)));
   const special = usable.filter((e) => !e.tags.some((t) => ['glue', 'glueless', 'tld'].includes(t)));
@@ -72,7 +84,7 @@ test(`diff_unbound: andns and Unbound agree on rcode and answers (QNAME minimisa
   }
   const internet = generateInternet({ seed: 11, zones: 150 });
   // Unbound always queries port 53, so the simulated servers listen there (127.53.x.y only).
-  const host = await serveNetwork(internet.network, { port: 53 });
+  const host = await servePort53(internet.network);
   t.after(() => host.close());
   const dir = mkdtempSync(join(tmpdir(), 'andns-diff-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
