@@ -30,6 +30,8 @@ interface ZoneServers {
   known: Map<string, string[]>;
   /** Forward zones are asked with RD=1 (their servers recurse for us). */
   forward: boolean;
+  /** Found in the cache rather than in a referral just received: its glue may be gone. */
+  cached?: boolean;
 }
 
 // RFC 9156 §2.3: one label per step for the first few, then bigger steps, and a cap.
@@ -77,6 +79,13 @@ export class Iterator {
         // ask them the full name before believing it (Unbound's non-strict mode does the same).
         if (minimised) {
           minimise = false;
+          continue;
+        }
+        // A cached cut whose servers gave nothing may have lost its glue (evicted, expired, or
+        // on a shared-cache node that is down): ask the parent for the delegation once more.
+        if (servers.cached && servers.zone !== '.') {
+          servers = await this.closestServers(parentName(servers.zone)!, T.NS, work);
+          known = servers.zone;
           continue;
         }
         this.d.infra.markZoneFailed(servers.zone);
@@ -135,7 +144,7 @@ export class Iterator {
     const cuts = selfAndAncestors(start).filter((cut) => cut !== '.');
     const found = await Promise.all(cuts.map((cut) => this.d.cache.getRRset(cut, T.NS)));
     const deepest = found.findIndex((ns) => ns !== undefined);
-    if (deepest >= 0) return { zone: cuts[deepest]!, nsNames: nsTargets(found[deepest]!), known: new Map(), forward: false };
+    if (deepest >= 0) return { zone: cuts[deepest]!, nsNames: nsTargets(found[deepest]!), known: new Map(), forward: false, cached: true };
     return this.rootServers(work);
   }
 

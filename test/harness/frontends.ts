@@ -4,17 +4,18 @@
 
 import { Resolver } from '../../src/resolver/resolver.ts';
 import { coalescing } from '../../src/resolver/coalesce.ts';
-import { defaultLimits } from '../../src/resolver/options.ts';
+import { defaultLimits, type ServerHint } from '../../src/resolver/options.ts';
 import type { ClientQuestion, Resolution, Resolve } from '../../src/resolver/resolution.ts';
 import { defaultCacheOptions } from '../../src/cache/options.ts';
 import { openSharedCache, type SharedCache } from '../../src/shared-cache/index.ts';
 import { defaultSharedCacheOptions, redisOptions, type SharedCacheOptions } from '../../src/shared-cache/options.ts';
 import type { RedisStoreOptions } from '../../src/shared-cache/redis-options.ts';
 import type { SharedStore } from '../../src/shared-cache/store.ts';
-import type { Clock } from '../../src/util/clock.ts';
+import { systemClock, type Clock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import type { SimNetwork } from '../sim/server.ts';
 import { MemoryTransport } from '../sim/memory-transport.ts';
+import { generateInternet, type Internet } from '../sim/internet.ts';
 
 export interface FrontEnd {
   resolve: Resolve;
@@ -31,6 +32,8 @@ export interface FrontEndSetup {
   store?: SharedStore;
   keyPrefix: string;
   over?: Partial<SharedCacheOptions>;
+  /** Root hints of the simulated internet; default: smallWorld's a.root. */
+  rootHints?: ServerHint[];
 }
 
 /** Opens a front-end; registers its close on `t` so a failing test still disconnects it. */
@@ -48,7 +51,7 @@ export async function openFrontEnd(setup: FrontEndSetup, t?: { after(fn: () => P
     cache: shared.cache,
     clock: setup.clock,
     options: {
-      rootHints: [{ name: 'a.root', addresses: ['127.53.0.1'] }],
+      rootHints: setup.rootHints ?? [{ name: 'a.root', addresses: ['127.53.0.1'] }],
       upstreamPort: 53,
       qnameMinimisation: false,
       ipv6Upstream: false,
@@ -70,4 +73,22 @@ export const question = (qname: string, qtype = 1): ClientQuestion => ({
 export function answerLines(r: Resolution): string[] {
   if (r.kind !== 'answer' && r.kind !== 'nodata' && r.kind !== 'nxdomain') throw new Error(`unexpected ${r.kind}: ${JSON.stringify(r)}`);
   return r.answer.map((rr) => `${rr.name} ${rr.type} ${typeof rr.data === 'string' ? rr.data : JSON.stringify(rr.data)}`);
+}
+
+/** Plain A names of a generated internet (glue or glue-less, no faults): safe to resolve at will. */
+export function plainNames(internet: Internet): string[] {
+  return internet.catalogue
+    .filter((e) => e.type === 'A' && e.rcode === 'NOERROR' && e.tags.every((t) => t === 'glue' || t === 'glueless'))
+    .map((e) => e.name);
+}
+
+/** `count` front-ends on Redis over a generated internet, on the wall clock (breakers must recover). */
+export async function internetFrontEnds(t: { after(fn: () => Promise<void>): void }, redis: string[], count: number, over: Partial<SharedCacheOptions> = {}) {
+  const internet = generateInternet({ seed: 3, zones: 40 });
+  const keyPrefix = `ife${process.pid}-${Date.now()}:`;
+  const fronts: FrontEnd[] = [];
+  for (let i = 0; i < count; i++) {
+    fronts.push(await openFrontEnd({ net: internet.network, clock: systemClock, redis, keyPrefix, over, rootHints: internet.rootHints }, t));
+  }
+  return { internet, fronts, names: plainNames(internet), queries: () => internet.network.totals().queries };
 }

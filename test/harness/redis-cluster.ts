@@ -112,6 +112,24 @@ export class RedisCluster {
     return out.sort();
   }
 
+  /** Index of the master serving `slot`, as a running node sees it. */
+  async masterOf(slot: number): Promise<number> {
+    const running = this.nodes.find((n) => n.process);
+    if (!running) throw new Error('no redis node is running');
+    const text = String(await command(running.port, ['CLUSTER', 'NODES']));
+    for (const line of text.trim().split('\n')) {
+      const fields = line.split(' ');
+      if (!fields[2]?.includes('master') || fields[2].includes('fail')) continue;
+      const owns = fields.slice(8).some((range) => {
+        const [lo, hi] = range.split('-').map(Number);
+        return slot >= lo! && slot <= (hi ?? lo)!;
+      });
+      const port = Number(fields[1]?.split('@')[0]?.split(':')[1]);
+      if (owns) return this.nodes.findIndex((n) => n.port === port);
+    }
+    throw new Error(`no master serves slot ${slot}`);
+  }
+
   /** SIGKILL one node by its PID and wait until it is gone. */
   async kill(i: number): Promise<void> {
     const proc = this.nodes[i]!.process;

@@ -1,0 +1,44 @@
+// Failure mode: every Redis node dies. The breaker opens, answers keep flowing from memory and
+// from resolution, and when the nodes come back the breaker closes and the shared tier serves
+// again — no restart, no operator.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { redisMissing, startRedisCluster } from '../harness/redis-cluster.ts';
+import { internetFrontEnds, question } from '../harness/frontends.ts';
+import { until } from '../harness/store-contract.ts';
+
+const skip = redisMissing() ?? false;
+if (skip) console.log(`# skipping Redis outage test: ${skip}`);
+const breaker = { failureThreshold: 3, openMs: 200, maxOpenMs: 1000 };
+
+test('cache_redis_down: with every node dead answers keep flowing; after a restart the shared tier serves again', { skip }, async (t) => {
+  const cluster = await startRedisCluster(t);
+  const { fronts, names, queries } = await internetFrontEnds(t, cluster.seeds, 2, { breaker });
+  const [one, two] = [fronts[0]!, fronts[1]!];
+  for (const n of names.slice(0, 5)) await one.resolve(question(n));
+
+  await Promise.all(cluster.nodes.map((_, i) => cluster.kill(i)));
+  const started = Date.now();
+  for (const [i, n] of names.slice(0, 30).entries()) {
+    const r = await fronts[i % 2]!.resolve(question(n));
+    assert.equal(r.kind, 'answer', `${n} with Redis down: ${JSON.stringify(r)}`);
+  }
+  const elapsed = Date.now() - started;
+  assert.equal(one.shared.breaker?.state === 'closed', false, 'the breaker opened');
+  assert.ok((one.shared.breaker?.trips ?? 0) >= 1 && (two.shared.breaker?.trips ?? 0) >= 1);
+  // Fail-fast, not a timeout per lookup: 30 resolutions × several lookups each would take seconds.
+  assert.ok(elapsed < 3000, `30 resolutions took ${elapsed} ms with Redis down`);
+
+  await Promise.all(cluster.nodes.map((_, i) => cluster.restart(i)));
+  await cluster.waitHealthy(20_000);
+  let k = 30;
+  await until(async () => {
+    const name = names[k++ % names.length]!;
+    await one.resolve(question(name));
+    const before = queries();
+    await two.resolve(question(name));
+    return queries() === before;
+  }, 20_000);
+  assert.equal(one.shared.breaker?.state, 'closed');
+});
