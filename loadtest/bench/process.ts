@@ -2,6 +2,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 export interface Spawned {
@@ -85,4 +86,18 @@ export async function waitForDns(host: string, port: number, timeoutMs = 10_000,
   } finally {
     sock.close();
   }
+}
+
+/** A process and its children, from /proc/PID/task/TID/children (for servers with worker processes). */
+export function withChildren(pid: number): number[] {
+  const out = [pid];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').trim();
+      for (const c of text ? text.split(/\s+/) : []) out.push(Number(c));
+    }
+  } catch {
+    // exited, or no /proc: the parent alone
+  }
+  return out;
 }

@@ -15,8 +15,9 @@ export interface UnboundOptions {
 /**
  * The simulated servers must listen on port 53: Unbound sends every upstream query to port 53
  * (hints and glue carry no port), so the bench serves the simulated internet there.
- * No trust anchor is configured: the simulated zones are unsigned, and the validator module
- * then only passes answers through (its cost stays in, as it would in production).
+ * No trust anchor and the iterator module alone: andns does not validate yet, so neither does
+ * Unbound here (phase 2: both validate, on signed simulated zones). Settings match the
+ * differential test's Unbound (test/peers/unbound.ts).
  */
 export function unboundConfig(ctx: TargetContext, ports: { dns: number; dot: number; doh: number }, o: UnboundOptions = {}): string {
   if (ctx.upstreamPort !== 53) throw new Error(`unbound can only query authoritative servers on port 53, the simulated internet is on ${ctx.upstreamPort}`);
@@ -47,6 +48,12 @@ export function unboundConfig(ctx: TargetContext, ports: { dns: number; dot: num
     // Resolvers' defaults elsewhere; stated so that a changed Debian default cannot move the figures.
     '  qname-minimisation: yes',
     '  minimal-responses: yes',
+    '  prefetch: no',
+    '  module-config: "iterator"',
+    // RFC 6761 special-use names are answered locally by default; the simulated internet delegates them.
+    '  local-zone: "test." nodefault',
+    '  local-zone: "invalid." nodefault',
+    '  local-zone: "onion." nodefault',
     ...(o.extra ?? []).map((l) => `  ${l}`),
     'remote-control:',
     '  control-enable: no',

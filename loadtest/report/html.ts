@@ -51,12 +51,13 @@ export function comparisonTable(runs: RunResult[], baseLabel?: string): string {
   return `<table><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr>${runs.map((r) => row(r, base)).join('')}</table>`;
 }
 
-export function renderReport(o: { title: string; sections: ReportSection[]; baseLabel?: string; notes?: string[] }): string {
+export function renderReport(o: { title: string; sections: ReportSection[]; baseLabel?: string; notes?: string[]; summaryHtml?: string }): string {
   const machine = o.sections.flatMap((s) => s.runs)[0]?.machine;
   const parts = [`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeXml(o.title)}</title><style>${CSS}</style></head><body>`];
   parts.push(`<h1>${escapeXml(o.title)}</h1>`);
   if (machine) parts.push(`<p class="note">Machine: ${escapeXml(`${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, ${machine.kernel}, Node ${machine.node}`)}. Generated ${new Date().toISOString()}.</p>`);
   for (const n of o.notes ?? []) parts.push(`<p class="note">${escapeXml(n)}</p>`);
+  if (o.summaryHtml) parts.push(`<h2>Summary</h2>${o.summaryHtml}`);
   for (const s of o.sections) {
     parts.push(`<h2>${escapeXml(s.title)}</h2>`);
     if (s.note) parts.push(`<p class="note">${escapeXml(s.note)}</p>`);

@@ -79,7 +79,9 @@ export function lineChart(spec: ChartSpec): string {
     yMin = 10 ** Math.floor(Math.log10(yMin));
     yMax = 10 ** Math.ceil(Math.log10(Math.max(yMax, yMin * 10)));
   } else {
-    yMax = linearTicks(0, yMax).at(-1)?.value ?? yMax;
+    const ticks = linearTicks(0, yMax);
+    const step = ticks.length > 1 ? ticks[1]!.value - ticks[0]!.value : yMax;
+    yMax = Math.ceil(yMax / step) * step; // the top tick at or above the highest point
   }
   const sx = (x: number): number => m.left + ((x - xMin) / (xMax - xMin || 1)) * pw;
   const sy = spec.yLog
