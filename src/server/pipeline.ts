@@ -23,13 +23,32 @@ export interface Pipeline {
    * reply is cut to what the client can take. `null` for stream transports (TCP), where only
    * the 65 535-byte message limit applies. Resolves to undefined when nothing is to be sent.
    */
-  handle(message: Buffer, maxUdpSize: number | null): Promise<Buffer | undefined>;
+  handle(message: Buffer, maxUdpSize: number | null, padBlock?: number): Promise<Buffer | undefined>;
+  /**
+   * For transports that need more than the bytes (DoH, the JSON API): a stream transport's
+   * reply with what it says, or `malformed` when the message cannot be read as a query at all
+   * (HTTP answers that with 400, RFC 8484 §4.2.1). Always made from records, never the hot tier.
+   */
+  answer(message: Buffer, padBlock: number): Promise<Answered>;
   /**
    * The hot-tier reply to a plain query, synchronously, or undefined (then call `handle`).
    * The cache-hit path: no promise, no decoding, no per-record objects (PERFORMANCE.md).
    */
   fromHot(message: Buffer, maxUdpSize: number | null): Buffer | undefined;
 }
+
+export type Answered =
+  | { kind: 'malformed'; reason: string }
+  /** `content` is what `reply` carries: its sections are empty when the reply is truncated. */
+  | { kind: 'reply'; reply: Buffer; content: ReplyContent };
+
+/** One message's way through the pipeline, before a transport takes what it needs. */
+type Step =
+  | { kind: 'drop'; reason: string }
+  /** Answered without a question: the question could not be read (FORMERR), or the opcode is unknown. */
+  | { kind: 'unread'; reply: Buffer; rcode: number; reason: string }
+  | { kind: 'hot'; reply: Buffer }
+  | { kind: 'reply'; reply: Buffer; content: ReplyContent };
 
 const NO_RECORDS: readonly never[] = [];
 
@@ -49,21 +68,25 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
-  async function handle(message: Buffer, maxUdpSize: number | null): Promise<Buffer | undefined> {
+  /**
+   * admit → hot tier → resolve → respond. The hot tier keeps unpadded bytes without records, so
+   * it is skipped when the reply is to be padded (encrypted transports) or its records are wanted.
+   */
+  async function run(message: Buffer, maxUdpSize: number | null, padBlock: number, useHot: boolean): Promise<Step> {
     try {
       const admission = admit(message);
-      if (admission.kind === 'drop') return undefined;
+      if (admission.kind === 'drop') return { kind: 'drop', reason: 'not a query' };
       if (admission.kind === 'error') {
         const content = { rcode: admission.rcode, answer: NO_RECORDS, authority: NO_RECORDS, ede: admission.ede };
         return admission.query
-          ? encodeReply(message, admission.query, content, MAX_MESSAGE_SIZE)
-          : headerOnlyReply(message, admission.rcode);
+          ? { kind: 'reply', reply: encodeReply(message, admission.query, content, MAX_MESSAGE_SIZE, padBlock), content }
+          : { kind: 'unread', reply: headerOnlyReply(message, admission.rcode), rcode: admission.rcode, reason: admission.reason };
       }
       const query = admission.query;
       const limit = replyLimit(query, maxUdpSize);
       const key = hot ? hotKey(query) : '';
-      const cached = hot?.reply(message, query, key, limit);
-      if (cached) return cached;
+      const cached = useHot ? hot?.reply(message, query, key, limit) : undefined;
+      if (cached) return { kind: 'hot', reply: cached };
       const resolution = await resolve(clientQuestion(query));
       if (resolution.kind === 'servfail') log.debug('servfail', { reason: resolution.reason, qtype: query.qtype });
       const content = replyContent(resolution);
@@ -71,14 +94,40 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (hot && content.ede === undefined && (content.rcode === Rcode.NOERROR || content.rcode === Rcode.NXDOMAIN)) {
         hot.store(key, content.rcode, 0, content.answer, content.authority);
       }
-      return encodeReply(message, query, content, limit);
+      return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock), content };
     } catch (err) {
       log.error('pipeline bug; answering SERVFAIL', { err: String((err as Error)?.stack ?? err) });
       return internalErrorReply(message, log);
     }
   }
 
-  return { handle, fromHot };
+  async function handle(message: Buffer, maxUdpSize: number | null, padBlock = 0): Promise<Buffer | undefined> {
+    const step = await run(message, maxUdpSize, padBlock, padBlock === 0);
+    return step.kind === 'drop' ? undefined : step.reply;
+  }
+
+  async function answer(message: Buffer, padBlock: number): Promise<Answered> {
+    const step = await run(message, null, padBlock, false);
+    switch (step.kind) {
+      case 'reply': {
+        // A truncated reply carries no records: describe what was sent, not what was resolved.
+        const truncated = (step.reply.readUInt16BE(2) & Flag.TC) !== 0;
+        return truncated ? { ...step, content: { ...step.content, answer: NO_RECORDS, authority: NO_RECORDS } } : step;
+      }
+      case 'unread':
+        // NOTIMP for an unknown opcode answers a readable header: a DNS reply, not an HTTP error.
+        if (step.rcode !== Rcode.FORMERR) {
+          return { kind: 'reply', reply: step.reply, content: { rcode: step.rcode, answer: NO_RECORDS, authority: NO_RECORDS, ede: undefined } };
+        }
+        return { kind: 'malformed', reason: step.reason };
+      case 'drop':
+        return { kind: 'malformed', reason: step.reason };
+      case 'hot':
+        throw new Error('unreachable: answer() never uses the hot tier');
+    }
+  }
+
+  return { handle, answer, fromHot };
 }
 
 function clientQuestion(query: QueryView): ClientQuestion {
@@ -117,15 +166,15 @@ function replyContent(r: Resolution): ReplyContent {
 }
 
 /** SERVFAIL for a query that hit a bug: with its question if it can be read, else header only. */
-function internalErrorReply(message: Buffer, log: Logger): Buffer | undefined {
+function internalErrorReply(message: Buffer, log: Logger): Step {
   try {
-    if (message.length < HEADER_SIZE || (message[2]! & 0x80) !== 0) return undefined;
+    if (message.length < HEADER_SIZE || (message[2]! & 0x80) !== 0) return { kind: 'drop', reason: 'not a query' };
     const peeked = peekQuery(message);
-    if (!peeked.ok) return headerOnlyReply(message, Rcode.SERVFAIL);
+    if (!peeked.ok) return { kind: 'unread', reply: headerOnlyReply(message, Rcode.SERVFAIL), rcode: Rcode.SERVFAIL, reason: 'internal error' };
     const content = { rcode: Rcode.SERVFAIL, answer: NO_RECORDS, authority: NO_RECORDS, ede: { code: EdeCode.OTHER, text: 'andns internal error' } };
-    return encodeReply(message, peeked.query, content, MAX_MESSAGE_SIZE);
+    return { kind: 'reply', reply: encodeReply(message, peeked.query, content, MAX_MESSAGE_SIZE), content };
   } catch (err) {
     log.error('cannot even answer SERVFAIL', { err: String(err) });
-    return undefined;
+    return { kind: 'drop', reason: 'internal error' };
   }
 }

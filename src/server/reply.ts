@@ -13,6 +13,8 @@ const recordCodec = (dnsPacket as unknown as {
 }).answer;
 
 const TYPE_OPT = 41;
+/** EDNS(0) Padding option code (RFC 7830 §3). */
+const OPT_CODE_PADDING = 12;
 /** Largest DNS message: the TCP length prefix is 16 bits (RFC 1035 §4.2.2). */
 export const MAX_MESSAGE_SIZE = 65_535;
 
@@ -45,8 +47,11 @@ function optLength(ede: ExtendedError | undefined): number {
   return 11 + (ede ? 6 + Buffer.byteLength(ede.text) : 0);
 }
 
-/** OPT pseudo-record (RFC 6891 §6.1.2), with EDE option 15 (RFC 8914 §2) when given. */
-function writeOpt(out: Buffer, offset: number, rcode: number, dnssecOk: boolean, ede: ExtendedError | undefined): number {
+/**
+ * OPT pseudo-record (RFC 6891 §6.1.2), with EDE option 15 (RFC 8914 §2) when given and a
+ * Padding option of `padding` zero bytes when ≥ 0 (RFC 7830 §3).
+ */
+function writeOpt(out: Buffer, offset: number, rcode: number, dnssecOk: boolean, ede: ExtendedError | undefined, padding: number): number {
   out[offset] = 0; // root owner
   out.writeUInt16BE(TYPE_OPT, offset + 1);
   out.writeUInt16BE(EDNS_UDP_SIZE, offset + 3);
@@ -61,8 +66,24 @@ function writeOpt(out: Buffer, offset: number, rcode: number, dnssecOk: boolean,
     out.writeUInt16BE(ede.code, pos + 4);
     pos += 6 + textLength;
   }
+  if (padding >= 0) {
+    out.writeUInt16BE(OPT_CODE_PADDING, pos);
+    out.writeUInt16BE(padding, pos + 2); // the bytes stay zero: Buffer.alloc zero-fills
+    pos += 4 + padding;
+  }
   out.writeUInt16BE(pos - offset - 11, offset + 9);
   return pos;
+}
+
+/**
+ * Bytes of the Padding option that bring a `length`-byte reply to a multiple of `block`
+ * (RFC 8467 §4.1 block-length padding; the option's own 4-byte header counts), or -1 for none:
+ * no block, or the padded reply would not fit `limit` (RFC 7830 §4).
+ */
+function paddingLength(length: number, block: number, limit: number): number {
+  if (block <= 0) return -1;
+  const padded = Math.ceil((length + 4) / block) * block;
+  return padded <= limit ? padded - length - 4 : -1;
 }
 
 /**
@@ -70,8 +91,10 @@ function writeOpt(out: Buffer, offset: number, rcode: number, dnssecOk: boolean,
  * copied verbatim so the client sees its own case (0x20, draft-vixie-dnsext-dns0x20). An OPT
  * record is added only if the client sent one (RFC 6891 §7). A reply longer than `limit`
  * becomes TC=1 with the question only (RFC 2181 §9), so the client retries over TCP.
+ * `padBlock` > 0 (encrypted transports) pads a reply that has an OPT record to a multiple of
+ * that many bytes (RFC 7830, RFC 8467).
  */
-export function encodeReply(query: Buffer, view: QueryView, content: ReplyContent, limit: number): Buffer {
+export function encodeReply(query: Buffer, view: QueryView, content: ReplyContent, limit: number, padBlock = 0): Buffer {
   const questionLength = view.questionEnd - HEADER_SIZE;
   const opt = view.edns ? optLength(content.ede) : 0;
   const records = content.answer.length + content.authority.length === 0 ? [] : [...content.answer, ...content.authority];
@@ -80,6 +103,8 @@ export function encodeReply(query: Buffer, view: QueryView, content: ReplyConten
   for (const size of sizes) length += size;
   const truncated = length > limit;
   if (truncated) length = HEADER_SIZE + questionLength + (view.edns ? optLength(undefined) : 0);
+  const padding = view.edns ? paddingLength(length, padBlock, limit) : -1;
+  if (padding >= 0) length += 4 + padding;
 
   const out = Buffer.alloc(length);
   out.writeUInt16BE(view.id, 0);
@@ -97,7 +122,7 @@ export function encodeReply(query: Buffer, view: QueryView, content: ReplyConten
   }
   if (view.edns) {
     out.writeUInt16BE(1, 10);
-    pos = writeOpt(out, pos, content.rcode, view.edns.dnssecOk, truncated ? undefined : content.ede);
+    pos = writeOpt(out, pos, content.rcode, view.edns.dnssecOk, truncated ? undefined : content.ede, padding);
   }
   if (pos !== length) throw new Error(`reply encoded to ${pos} bytes, expected ${length}`);
   return out;
