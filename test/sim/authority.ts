@@ -7,6 +7,7 @@ import { rrType } from '../../src/dns/message.ts';
 import { isSubdomain, labels, selfAndAncestors } from '../../src/dns/name.ts';
 import type { QueryView } from '../../src/dns/wire.ts';
 import { HEADER_SIZE, peekQuery } from '../../src/dns/wire.ts';
+import { addDnssec } from './dnssec-serving.ts';
 import type { Zone } from './zone.ts';
 
 export type Protocol = 'udp' | 'tcp';
@@ -150,10 +151,19 @@ function addressesFor(idx: ZoneIndex, names: string[]): RR[] {
   return out;
 }
 
-/** Answers a question from the zones a server serves; undefined when it serves none above it. */
-export function answerQuestion(zones: readonly Zone[], qname: string, qtype: number): Outcome | undefined {
+/**
+ * Answers a question from the zones a server serves; undefined when it serves none above it.
+ * With `dnssecOk` (the query's DO bit) a signed zone adds RRSIGs, NSEC/NSEC3 and DS (RFC 4035 §3.1).
+ */
+export function answerQuestion(zones: readonly Zone[], qname: string, qtype: number, dnssecOk = false): Outcome | undefined {
   const zone = pickZone(zones, qname, qtype);
   if (!zone) return undefined;
+  const out = answerFromZone(zones, zone, qname, qtype);
+  if (!dnssecOk || qtype === T.ANY || out.rcode === YXDOMAIN) return out;
+  return { ...out, ...addDnssec(zone, qname, out) };
+}
+
+function answerFromZone(zones: readonly Zone[], zone: Zone, qname: string, qtype: number): Outcome {
   const idx = indexZone(zone);
   const out: Outcome = { rcode: Rcode.NOERROR, aa: true, answer: [], authority: [], additional: [] };
   const seen = new Set<string>();
@@ -290,7 +300,7 @@ export function decide(zones: readonly Zone[], query: Buffer): Decision {
   if (view.opcode !== Opcode.QUERY) return { kind: 'reply', view, outcome: empty(Rcode.NOTIMP) };
   if (view.edns && view.edns.version > 0) return { kind: 'reply', view, outcome: empty(BADVERS_HIGH << 4) };
   if (view.qclass !== QClass.IN) return { kind: 'reply', view, outcome: empty(Rcode.REFUSED) };
-  const outcome = answerQuestion(zones, view.qname, view.qtype);
+  const outcome = answerQuestion(zones, view.qname, view.qtype, view.edns?.dnssecOk ?? false);
   return { kind: 'reply', view, outcome: outcome ?? empty(Rcode.REFUSED) };
 }
 

@@ -4,6 +4,7 @@ import dnsPacket from 'dns-packet';
 import type { RR } from '../../src/dns/message.ts';
 import { packetTypeString, typeNumber } from '../../src/dns/message.ts';
 import { canonicalName } from '../../src/dns/name.ts';
+import { DNSSEC_TYPES, dnssecRecord, PresentationError } from '../../src/dnssec/presentation.ts';
 
 export interface Zone {
   /** Canonical apex: the owner of the SOA (or the origin when the text has none). */
@@ -121,7 +122,8 @@ function characterString(token: string): Buffer {
 /**
  * Parses zone text. Supports $ORIGIN, $TTL, "@", relative and absolute names, blank owners
  * (previous owner), optional TTL and class in either order, parentheses, ";" comments, the
- * types A AAAA NS CNAME DNAME SOA MX TXT PTR SRV, and RFC 3597 generic rdata (TYPEnnn \# len hex).
+ * types A AAAA NS CNAME DNAME SOA MX TXT PTR SRV, the DNSSEC types DS DNSKEY RRSIG NSEC NSEC3
+ * NSEC3PARAM (RFC 4034 §§2.2–5.3, RFC 5155 §§3.3, 4.3), and RFC 3597 generic rdata (TYPEnnn \# len hex).
  */
 export function parseZone(text: string, origin = '.'): Zone {
   let currentOrigin = canonicalName(origin);
@@ -199,6 +201,9 @@ function buildRecord(
     return v ?? fail(`rdata field ${i + 1} is not a number`);
   };
   if (rdata[0] === '\\#') return genericRecord(owner, type, ttl, rdata, fail);
+  const typeName = packetTypeString(type);
+  if (DNSSEC_TYPES.has(typeName)) return dnssecFromText(owner, ttl, typeName, rdata, absName, fail);
+  if (typeName === 'NSEC3PARAM') return nsec3Param(owner, ttl, rdata, num, fail);
   const base = { name: owner, ttl, class: 'IN' as const };
   switch (packetTypeString(type)) {
     case 'A':
@@ -235,6 +240,28 @@ function buildRecord(
     default:
       return fail(`type ${packetTypeString(type)} needs RFC 3597 generic rdata (\\# len hex)`);
   }
+}
+
+/** DNSSEC rdata through src/dnssec/presentation.ts; relative signer and next names made absolute. */
+function dnssecFromText(owner: string, ttl: number, type: string, rdata: string[], absName: (t: string) => string, fail: (m: string) => never): RR {
+  const rd = [...rdata];
+  if (type === 'RRSIG' && rd[7] !== undefined) rd[7] = absName(rd[7]);
+  if (type === 'NSEC' && rd[0] !== undefined) rd[0] = absName(rd[0]);
+  try {
+    return dnssecRecord(owner, ttl, type, rd);
+  } catch (err) {
+    if (err instanceof PresentationError) return fail(err.message);
+    throw err;
+  }
+}
+
+/** NSEC3PARAM (RFC 5155 §4.3): hash algorithm, flags, iterations, salt — kept as raw rdata. */
+function nsec3Param(owner: string, ttl: number, rdata: string[], num: (i: number) => number, fail: (m: string) => never): RR {
+  const saltText = rdata[3] ?? fail('NSEC3PARAM needs a salt ("-" for none)');
+  const salt = saltText === '-' ? Buffer.alloc(0) : Buffer.from(saltText, 'hex');
+  const iterations = num(2);
+  const data = Buffer.concat([Buffer.from([num(0), num(1), iterations >> 8, iterations & 255, salt.length]), salt]);
+  return { name: owner, ttl, class: 'IN', type: 'NSEC3PARAM', data } as unknown as RR;
 }
 
 /** RFC 3597 §5: "\# len hex..." — decoded through dns-packet so known types get structured data. */

@@ -7,7 +7,8 @@ import { DnssecEde } from '../../src/dnssec/constants.ts';
 import { proveNoDs, proveNodata, proveNxdomain, proveWildcardAnswer, type Denial } from '../../src/dnssec/denial.ts';
 import { Budget, DEFAULT_LIMITS } from '../../src/dnssec/limits.ts';
 import { dnssecRecord } from '../../src/dnssec/presentation.ts';
-import { signZone, SignedWorld, type SignOptions } from '../sim/signer.ts';
+import { signZone, type SignOptions } from '../sim/signer.ts';
+import { SignedWorld } from '../sim/signed-world.ts';
 import { parseZone } from '../sim/zone.ts';
 
 const A = 1;

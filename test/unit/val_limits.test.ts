@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { Alg, DnssecEde } from '../../src/dnssec/constants.ts';
 import type { Limits } from '../../src/dnssec/limits.ts';
 import { Validator } from '../../src/dnssec/validator.ts';
-import { signHierarchy, type SignOptions, type SignedZone } from '../sim/signer.ts';
+import { type SignOptions, type SignedZone } from '../sim/signer.ts';
+import { signHierarchy } from '../sim/signed-world.ts';
 import { parseZone } from '../sim/zone.ts';
 
 const NOW = 1_800_000_000;
