@@ -9,12 +9,12 @@ for (let i = 0; i < 256; i++) {
 }
 
 export function keySlot(key: string): number {
-  const bytes = Buffer.from(key, 'utf8');
+  // Only the hash tag is hashed, and it is usually ASCII: hash the string itself, no Buffer.
   let start = 0;
-  let end = bytes.length;
-  const open = bytes.indexOf(0x7b); // "{"
+  let end = key.length;
+  const open = key.indexOf('{');
   if (open !== -1) {
-    const close = bytes.indexOf(0x7d, open + 1); // "}"
+    const close = key.indexOf('}', open + 1);
     // An empty tag ("{}") does not count: the whole key is hashed.
     if (close > open + 1) {
       start = open + 1;
@@ -22,6 +22,17 @@ export function keySlot(key: string): number {
     }
   }
   let crc = 0;
-  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ table[((crc >> 8) ^ bytes[i]!) & 0xff]!;
+  for (let i = start; i < end; i++) {
+    const c = key.charCodeAt(i);
+    if (c > 0x7f) return slotOfBytes(Buffer.from(key.slice(start, end), 'utf8'));
+    crc = ((crc << 8) & 0xffff) ^ table[((crc >> 8) ^ c) & 0xff]!;
+  }
+  return crc & 0x3fff;
+}
+
+/** CRC16 of UTF-8 bytes (non-ASCII tags; "{" and "}" are ASCII, so the tag bounds agree). */
+function slotOfBytes(bytes: Buffer): number {
+  let crc = 0;
+  for (let i = 0; i < bytes.length; i++) crc = ((crc << 8) & 0xffff) ^ table[((crc >> 8) ^ bytes[i]!) & 0xff]!;
   return crc & 0x3fff;
 }
