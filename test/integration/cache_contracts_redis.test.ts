@@ -61,3 +61,28 @@ test('redis: seed URLs are checked and carry ACL credentials and TLS', { skip: s
   assert.throws(() => parseSeeds(['redis://u:p@a:1', 'redis://a:2']), /credentials/);
   assert.throws(() => parseSeeds([]), /at least one/);
 });
+
+test('redis: an ACL user limited to its key prefix works through redis://user:password@ seeds; a wrong password never connects', { skip: skip ?? false }, async () => {
+  const { KeySpace } = await import('../../src/shared-cache/keys.ts');
+  for (const node of cluster.nodes) {
+    assert.equal(await command(node.port, ['ACL', 'SETUSER', 'andns', 'reset', 'on', '>s3cret', '~acl:*', '&*', '+@all']), 'OK');
+  }
+  const seeds = cluster.seeds.map((u) => u.replace('redis://', 'redis://andns:s3cret@'));
+  const acl = new RedisClusterStore(redisOptions(seeds), silentLogger);
+  try {
+    await acl.ready();
+    const keys = new KeySpace('acl:');
+    await acl.set(keys.rrset('x.example', 1), Buffer.from('v'), { expireAtMs: Date.now() + 10_000 });
+    assert.equal((await acl.mget([keys.rrset('x.example', 1)]))[0]?.toString(), 'v');
+    await assert.rejects(acl.set('other:{x}', Buffer.from('v'), { expireAtMs: Date.now() + 10_000 }), /NOPERM|no permissions/i, 'outside its prefix');
+  } finally {
+    await acl.close();
+  }
+  const wrong = new RedisClusterStore(redisOptions(cluster.seeds.map((u) => u.replace('redis://', 'redis://andns:wrong@'))), silentLogger);
+  try {
+    await assert.rejects(wrong.ready(1000));
+    await assert.rejects(wrong.mget(['acl:{x.example.}|1|1']));
+  } finally {
+    await wrong.close();
+  }
+});
