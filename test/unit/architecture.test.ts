@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..', '..');
-const coreDirs = ['src/dns', 'src/resolver', 'src/cache'];
+const coreDirs = ['src/dns', 'src/resolver', 'src/cache', 'src/dnssec'];
 const forbidden = [
   /from 'node:(dgram|tls|http|http2|https|fs|child_process|cluster)'/,
   // node:net's pure address helpers (isIP, isIPv4, isIPv6) are fine; anything else is not.
