@@ -38,6 +38,15 @@ export const serveFlags: FlagSpec[] = [
     name: 'listen', type: 'string', multiple: true, value: 'ADDR:PORT',
     help: 'UDP and TCP listen address, repeatable; IPv6 as [::1]:5353', default: d.listen.map(formatListen).join(', '),
   },
+  { name: 'doh', type: 'string', multiple: true, value: 'ADDR:PORT', help: 'DNS-over-HTTPS listen address (HTTP/2 and HTTP/1.1 over TLS), repeatable; needs --tls-cert/--tls-key', default: 'none' },
+  {
+    name: 'doh-plain', type: 'string', multiple: true, value: 'ADDR:PORT',
+    help: 'DoH over plain HTTP/1.1 and h2c (loopback, behind a TLS proxy), repeatable', default: d.doh.plainListen.map(formatListen).join(', '),
+  },
+  { name: 'doh-path', type: 'string', value: 'PATH', help: 'path of the DoH endpoint (the JSON API is also at /resolve)', default: d.doh.path },
+  { name: 'dot', type: 'string', multiple: true, value: 'ADDR:PORT', help: 'DNS-over-TLS listen address, repeatable; needs --tls-cert/--tls-key', default: 'none' },
+  { name: 'tls-cert', type: 'string', value: 'FILE', help: 'PEM certificate chain for DoH and DoT (reloaded on SIGHUP or change)', default: 'none' },
+  { name: 'tls-key', type: 'string', value: 'FILE', help: 'PEM private key of that certificate', default: 'none' },
   ...configFlags,
   helpFlag,
 ];
@@ -72,6 +81,12 @@ export function overridesFrom(values: ParsedFlags['values']): Overrides {
     allowLocalUpstream: values['allow-local-upstream'] ? true : undefined,
     trustAnchors: str('trust-anchors'),
     logLevel: str('log-level'),
+    doh: values['doh'] as string[] | undefined,
+    dohPlain: values['doh-plain'] as string[] | undefined,
+    dohPath: str('doh-path'),
+    dot: values['dot'] as string[] | undefined,
+    tlsCert: str('tls-cert'),
+    tlsKey: str('tls-key'),
   };
 }
 

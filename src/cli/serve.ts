@@ -9,8 +9,9 @@ import { composeStack } from './compose.ts';
 import { flagHelp, overridesFrom, parseFlags, serveFlags, UsageError } from './flags.ts';
 
 export const SERVE_USAGE = 'andns serve [--config FILE] [flags]';
-const SUMMARY = `Runs the caching recursive resolver in the foreground on UDP and TCP. No upstream query is
-sent at start-up: the root is primed on the first client query. SIGTERM or SIGINT stops it
+const SUMMARY = `Runs the caching recursive resolver in the foreground on UDP and TCP, DNS-over-HTTPS (and plain
+HTTP on loopback) and DNS-over-TLS. No upstream query is sent at start-up: the root is primed on
+the first client query. SIGHUP reloads the TLS certificate. SIGTERM or SIGINT stops it
 gracefully (exit 0); a second signal exits at once.`;
 
 /** Grace beyond the longest a query may take (limits.maxQueryTimeMs) before shutdown gives up. */
@@ -34,6 +35,9 @@ export async function serve(args: string[]): Promise<number> {
     throw err;
   });
   for (const at of server.addresses) process.stdout.write(`andns listening on ${formatListen(at)} (UDP, TCP)\n`);
+  for (const e of server.endpoints) process.stdout.write(`andns listening on ${formatListen(e.address)} (${e.protocol}: ${e.target}, ${e.detail})\n`);
+  // SIGHUP: re-read the TLS certificate and key (a renewed certificate, no restart).
+  process.on('SIGHUP', () => void server.reloadTls());
   log.info('serving', { rootHints: config.rootHintsOrigin, upstreamPort: config.resolver.upstreamPort, pid: process.pid });
 
   return new Promise<number>((resolve) => {

@@ -11,7 +11,7 @@ import type { LogLevel } from '../util/log.ts';
 import { ConfigError } from './check.ts';
 import {
   checkConsistency, checkFileConfig, DEFAULT_ROOT_HINTS_FILE, defaultFileConfig, fieldChecks, isTrustAnchorRecord,
-  type FileConfig, type Source,
+  urlPath, type FileConfig, type Source,
 } from './schema.ts';
 
 /** Values given as command-line flags; each overrides the key of the same name. */
@@ -24,6 +24,12 @@ export interface Overrides {
   allowLocalUpstream?: boolean;
   trustAnchors?: string;
   logLevel?: string;
+  doh?: string[];
+  dohPlain?: string[];
+  dohPath?: string;
+  dot?: string[];
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** The whole configuration, frozen; each module is handed only its own part. */
@@ -75,7 +81,13 @@ function readJson(path: string): unknown {
 function relativeTo(dir: string, config: FileConfig): FileConfig {
   const fix = <T>(source: Source<T>): Source<T> =>
     'file' in source && source.file !== DEFAULT_ROOT_HINTS_FILE ? { file: resolve(dir, source.file) } : source;
-  return { ...config, rootHints: fix(config.rootHints), trustAnchors: fix(config.trustAnchors) };
+  const file = (name: string): string => (name === '' ? name : resolve(dir, name));
+  return {
+    ...config,
+    rootHints: fix(config.rootHints),
+    trustAnchors: fix(config.trustAnchors),
+    tls: { cert: file(config.tls.cert), key: file(config.tls.key) },
+  };
 }
 
 function applyOverrides(config: FileConfig, o: Overrides, cwd: string): FileConfig {
@@ -88,6 +100,12 @@ function applyOverrides(config: FileConfig, o: Overrides, cwd: string): FileConf
   if (o.allowLocalUpstream !== undefined) out.allowLocalUpstream = o.allowLocalUpstream;
   if (o.trustAnchors !== undefined) out.trustAnchors = { file: resolve(cwd, o.trustAnchors) };
   if (o.logLevel !== undefined) out.logLevel = fieldChecks.logLevel(o.logLevel, '--log-level');
+  if (o.doh !== undefined) out.doh = { ...out.doh, listen: fieldChecks.listen(o.doh, '--doh') };
+  if (o.dohPlain !== undefined) out.doh = { ...out.doh, plainListen: fieldChecks.listen(o.dohPlain, '--doh-plain') };
+  if (o.dohPath !== undefined) out.doh = { ...out.doh, path: urlPath(o.dohPath, '--doh-path') };
+  if (o.dot !== undefined) out.dot = { listen: fieldChecks.listen(o.dot, '--dot') };
+  if (o.tlsCert !== undefined) out.tls = { ...out.tls, cert: resolve(cwd, o.tlsCert) };
+  if (o.tlsKey !== undefined) out.tls = { ...out.tls, key: resolve(cwd, o.tlsKey) };
   return out;
 }
 
@@ -99,7 +117,13 @@ function numeric(text: string): unknown {
 function build(c: FileConfig): AndnsConfig {
   const hints = loadHints(c.rootHints);
   return {
-    server: { listen: c.listen, tcp: c.tcp },
+    server: {
+      listen: c.listen,
+      tcp: c.tcp,
+      doh: c.doh,
+      dot: c.dot.listen,
+      tls: c.tls.cert !== '' && c.tls.key !== '' ? c.tls : undefined,
+    },
     resolver: {
       rootHints: hints.hints,
       upstreamPort: c.upstreamPort,

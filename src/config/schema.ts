@@ -7,6 +7,7 @@ import type { LogLevel } from '../util/log.ts';
 import {
   arrayOf, boolean, ConfigError, integer, ipAddress, nonEmptyString, object, oneOf, show, stringOr, type Check,
 } from './check.ts';
+import { defaultDohOptions, type DohOptions } from '../doh/options.ts';
 import { defaultTcpOptions, type ListenAddress, type TcpOptions } from '../server/options.ts';
 import { listenAddress } from './listen.ts';
 
@@ -26,6 +27,10 @@ export interface FileConfig {
   cache: CacheOptions;
   limits: WorkLimits;
   tcp: TcpOptions;
+  doh: DohOptions;
+  dot: { listen: ListenAddress[] };
+  /** Empty strings: not configured (needed only by DoH over TLS and DoT). */
+  tls: { cert: string; key: string };
   logLevel: LogLevel;
 }
 
@@ -46,6 +51,9 @@ export const defaultFileConfig: FileConfig = {
   cache: { ...defaultCacheOptions },
   limits: { ...defaultLimits },
   tcp: { ...defaultTcpOptions },
+  doh: { ...defaultDohOptions },
+  dot: { listen: [] },
+  tls: { cert: '', key: '' },
   logLevel: 'info',
 };
 
@@ -129,6 +137,32 @@ const tcp = object<TcpOptions>(
   defaultTcpOptions,
 );
 
+/** An absolute URL path without query or fragment, e.g. /dns-query (RFC 3986 §3.3). */
+export const urlPath: Check<string> = (value, path) => {
+  const text = nonEmptyString(value, path);
+  if (!/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/.test(text)) throw new ConfigError(path, `${show(value)} is not a URL path like /dns-query`);
+  if (text === '/resolve') throw new ConfigError(path, '"/resolve" is the JSON API\'s path');
+  return text;
+};
+
+const doh = object<DohOptions>(
+  {
+    listen: arrayOf(listenAddress),
+    plainListen: arrayOf(listenAddress),
+    path: urlPath,
+    maxConnections: integer(1, 1_000_000),
+    maxConcurrentStreams: integer(1, 10_000),
+    maxHeaderBytes: integer(1_024, 1_048_576),
+    requestTimeoutMs: integer(1, HOUR_MS),
+    idleTimeoutMs: integer(1, HOUR_MS),
+  },
+  defaultDohOptions,
+);
+
+const dot = object<{ listen: ListenAddress[] }>({ listen: arrayOf(listenAddress) }, { listen: [] });
+
+const tls = object<{ cert: string; key: string }>({ cert: nonEmptyString, key: nonEmptyString }, { cert: '', key: '' });
+
 /** Checks of each top-level key; flags reuse them so a bad flag is reported like a bad key. */
 export const fieldChecks = {
   listen: arrayOf(listenAddress, 1),
@@ -142,6 +176,9 @@ export const fieldChecks = {
   cache,
   limits,
   tcp,
+  doh,
+  dot,
+  tls,
   logLevel: oneOf(LOG_LEVELS),
 } satisfies { [K in keyof FileConfig]: Check<FileConfig[K]> };
 
@@ -156,6 +193,11 @@ export function checkFileConfig(value: unknown): FileConfig {
 export function checkConsistency(config: FileConfig): void {
   if (config.cache.minTtl > config.cache.maxTtl) {
     throw new ConfigError('cache.minTtl', `${config.cache.minTtl} is greater than cache.maxTtl (${config.cache.maxTtl})`);
+  }
+  // DoH over TLS and DoT present a certificate: both files must be named (RFC 8484 §5, RFC 7858 §3.1).
+  const tlsListeners = config.doh.listen.length > 0 ? 'doh.listen' : config.dot.listen.length > 0 ? 'dot.listen' : undefined;
+  for (const key of ['cert', 'key'] as const) {
+    if (tlsListeners && config.tls[key] === '') throw new ConfigError(`tls.${key}`, `required by ${tlsListeners} (--tls-${key} FILE)`);
   }
   if (config.limits.upstreamTimeoutMs > config.limits.maxQueryTimeMs) {
     throw new ConfigError('limits.upstreamTimeoutMs', `${config.limits.upstreamTimeoutMs} is greater than limits.maxQueryTimeMs (${config.limits.maxQueryTimeMs})`);

@@ -1,5 +1,8 @@
 // The front-ends' part of the configuration (config/ builds it; the server only reads it).
 
+import type { DohOptions } from '../doh/options.ts';
+import type { TlsFiles } from './tls.ts';
+
 export interface ListenAddress {
   address: string;
   /** 0 asks the kernel for a free port (tests); UDP and TCP then share the port UDP got. */
@@ -20,6 +23,12 @@ export interface ServerOptions {
   /** Each address gets a UDP socket and a TCP listener on the same port. */
   listen: ListenAddress[];
   tcp: TcpOptions;
+  /** DNS over HTTPS and plain HTTP (RFC 8484) and the JSON API; absent: none. */
+  doh?: DohOptions;
+  /** DNS over TLS listeners (RFC 7858); the `tcp` limits apply to them. Absent: none. */
+  dot?: ListenAddress[];
+  /** Certificate and key for DoH over TLS and DoT; needed when either has a listener. */
+  tls?: TlsFiles;
 }
 
 export const defaultTcpOptions: TcpOptions = Object.freeze({

@@ -1,15 +1,20 @@
-// Starts the front-ends: a UDP socket and a TCP listener on each listen address, sharing one
-// pipeline; closes them all gracefully (stop accepting, drain in-flight queries, close).
+// Starts the front-ends: a UDP socket and a TCP listener on each listen address, then DoH and
+// DoT, all sharing one pipeline; closes them all gracefully (stop accepting, drain, close).
 
 import type { Logger } from '../util/log.ts';
 import type { ListenAddress, ServerOptions } from './options.ts';
 import type { Pipeline } from './pipeline.ts';
+import { startSecureFrontends, type Endpoint } from './secure-frontends.ts';
 import { TcpFrontend } from './tcp.ts';
 import { UdpFrontend } from './udp.ts';
 
 export interface RunningServer {
   /** The addresses actually bound (a requested port 0 replaced by the port the kernel chose). */
   readonly addresses: readonly ListenAddress[];
+  /** DoH and DoT listeners, as bound. */
+  readonly endpoints: readonly Endpoint[];
+  /** Re-reads the TLS certificate and key (SIGHUP); false when they are unusable or absent. */
+  reloadTls(): boolean;
   /** Resolves when every front-end has answered its in-flight queries and closed. */
   close(): Promise<void>;
 }
@@ -29,11 +34,13 @@ export async function startServer(options: ServerOptions, pipeline: Pipeline, lo
       frontends.push(pair.udp, pair.tcp);
       addresses.push({ ...at, port: pair.udp.port });
     }
+    const secure = await startSecureFrontends(options, pipeline, log);
+    frontends.push(secure);
+    return { addresses, endpoints: secure.endpoints, reloadTls: secure.reloadTls, close };
   } catch (err) {
     await close();
     throw err;
   }
-  return { addresses, close };
 }
 
 async function listenPair(at: ListenAddress, options: ServerOptions, pipeline: Pipeline, log: Logger): Promise<{ udp: UdpFrontend; tcp: TcpFrontend }> {

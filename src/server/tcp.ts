@@ -11,9 +11,9 @@ export class TcpFrontend {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
 
-  private constructor(server: net.Server, pipeline: Pipeline, options: TcpOptions, log: Logger) {
+  private constructor(server: net.Server, pipeline: Pipeline, options: TcpOptions, log: Logger, event: 'connection' | 'secureConnection') {
     this.server = server;
-    server.on('connection', (socket) => {
+    server.on(event, (socket: net.Socket) => {
       // Over the cap a new connection is closed at once rather than queued (RFC 7766 §6.2.2).
       if (this.connections.size >= options.maxConnections) {
         socket.destroy();
@@ -32,9 +32,17 @@ export class TcpFrontend {
       server.listen({ host: at.address, port: at.port, ipv6Only: at.family === 6, reusePort: process.platform === 'linux' }, () => {
         server.off('error', reject);
         server.on('error', (err) => log.warn('tcp listener error', { err: err.message }));
-        resolve(new TcpFrontend(server, pipeline, options, log));
+        resolve(new TcpFrontend(server, pipeline, options, log, 'connection'));
       });
     });
+  }
+
+  /**
+   * Serves DNS over a listener that is already listening and hands out stream sockets on
+   * `event`: a tls.Server's `secureConnection` is DNS over TLS (RFC 7858 §3.3: the TCP framing).
+   */
+  static over(server: net.Server, event: 'connection' | 'secureConnection', pipeline: Pipeline, options: TcpOptions, log: Logger): TcpFrontend {
+    return new TcpFrontend(server, pipeline, options, log, event);
   }
 
   get port(): number {

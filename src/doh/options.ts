@@ -1,0 +1,38 @@
+// The DoH front-end's part of the configuration (config/ builds it; src/doh only reads it).
+
+import type { ListenAddress } from '../server/options.ts';
+
+export interface DohOptions {
+  /** HTTPS listeners: HTTP/2 (ALPN h2) and HTTP/1.1 over TLS 1.2+. They need `tls`. */
+  listen: ListenAddress[];
+  /** Plain HTTP/1.1 and h2c listeners, for loopback behind a TLS-terminating proxy. */
+  plainListen: ListenAddress[];
+  /** Path of the RFC 8484 endpoint; the JSON API also answers on `/resolve`. */
+  path: string;
+  /** Open connections per listener (TLS handshakes included); more are closed at once. */
+  maxConnections: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS (RFC 9113 §6.5.2): requests at once per connection. */
+  maxConcurrentStreams: number;
+  /** Request line and headers (HTTP/1.1), header list (HTTP/2): larger gets 431 or a stream reset. */
+  maxHeaderBytes: number;
+  /** Time to receive a whole request (headers and body) and, for TLS, the handshake: slow clients. */
+  requestTimeoutMs: number;
+  /** Close a connection with no request in flight after this long. */
+  idleTimeoutMs: number;
+}
+
+export const defaultDohOptions: DohOptions = Object.freeze({
+  listen: [],
+  // The embedded default serves DoH over plain HTTP on loopback: curl, kdig and the JSON API
+  // work at once, and a TLS proxy can front it. Browsers need HTTPS (`listen` with `tls`).
+  plainListen: [{ address: '127.0.0.1', port: 8053, family: 4 as const }],
+  path: '/dns-query',
+  maxConnections: 1_000,
+  maxConcurrentStreams: 100,
+  maxHeaderBytes: 16_384,
+  requestTimeoutMs: 5_000,
+  idleTimeoutMs: 30_000,
+});
+
+/** A DNS message is at most 65 535 bytes (RFC 1035 §4.2.2): larger POST bodies get 413. */
+export const MAX_BODY_BYTES = 65_535;

@@ -1,0 +1,45 @@
+// DNS over TLS (RFC 7858): the TCP front-end's framing, pipelining and limits over a TLS
+// listener, with responses padded as on every encrypted transport (RFC 8467).
+
+import tls from 'node:tls';
+import type { Logger } from '../util/log.ts';
+import type { ListenAddress, TcpOptions } from './options.ts';
+import type { Pipeline } from './pipeline.ts';
+import { TcpFrontend } from './tcp.ts';
+import { RESPONSE_PAD_BLOCK, type TlsCredentials } from './tls.ts';
+
+/** A handshake must finish within this long (slow or stalled clients hold no slot for longer). */
+const HANDSHAKE_TIMEOUT_MS = 5_000;
+
+export async function listenDot(at: ListenAddress, pipeline: Pipeline, options: TcpOptions, credentials: TlsCredentials, log: Logger): Promise<{ frontend: TcpFrontend; close(): Promise<void> }> {
+  const server = tls.createServer({
+    ...credentials.secureOptions,
+    // ALPN "dot" (IANA registry, RFC 7858 §3.1 era); clients that send no ALPN are served too.
+    ALPNProtocols: ['dot'],
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    // A client may send its queries, then close its side and still wait for answers (RFC 7766 §6.2.4).
+    allowHalfOpen: true,
+  });
+  // Handshakes in progress count too: over the cap the kernel-accepted connection is closed at once.
+  server.maxConnections = options.maxConnections;
+  server.on('tlsClientError', (err) => log.debug('dot tls handshake failed', { err: err.message }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: at.address, port: at.port, ipv6Only: at.family === 6, reusePort: process.platform === 'linux' }, () => {
+      server.off('error', reject);
+      server.on('error', (err) => log.warn('dot listener error', { err: err.message }));
+      resolve();
+    });
+  });
+  credentials.attach(server);
+  // Wrap, don't add flags (STYLE 8): the TCP code stays as it is; the pipeline it calls pads.
+  const padded: Pipeline = { ...pipeline, handle: (message, maxUdpSize) => pipeline.handle(message, maxUdpSize, RESPONSE_PAD_BLOCK) };
+  const frontend = TcpFrontend.over(server, 'secureConnection', padded, options, log);
+  return {
+    frontend,
+    async close() {
+      credentials.detach(server);
+      await frontend.close();
+    },
+  };
+}
