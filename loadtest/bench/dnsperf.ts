@@ -1,6 +1,7 @@
 // Runs dnsperf (Debian package) pinned to a core and reads its summary.
 
 import { execFile } from 'node:child_process';
+import { ProcSampler } from '../stats/procstat.ts';
 
 export interface DnsperfResult {
   qps: number;
@@ -8,6 +9,10 @@ export interface DnsperfResult {
   completed: number;
   lost: number;
   avgLatencyMs: number;
+  /** Replies per second, second by second (-S 1): the best second resists a noisy neighbour. */
+  perSecond: number[];
+  /** dnsperf's own CPU, percent of one core. */
+  cpuPercent: number;
   command: string;
 }
 
@@ -22,7 +27,7 @@ export interface DnsperfOptions {
 }
 
 /** Parses dnsperf's "Statistics:" block. */
-export function parseDnsperf(text: string): Omit<DnsperfResult, 'command'> {
+export function parseDnsperf(text: string): Omit<DnsperfResult, 'command' | 'cpuPercent'> {
   const num = (re: RegExp): number => {
     const m = re.exec(text);
     if (!m) throw new Error(`dnsperf output lacks ${re.source}:\n${text}`);
@@ -34,20 +39,25 @@ export function parseDnsperf(text: string): Omit<DnsperfResult, 'command'> {
     completed: num(/Queries completed:\s+(\d+)/),
     lost: num(/Queries lost:\s+(\d+)/),
     avgLatencyMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
+    perSecond: [...text.matchAll(/^\d+\.\d+: ([\d.]+)$/gm)].map((m) => Math.round(Number(m[1]))).filter((q) => q > 0),
   };
 }
 
 export function runDnsperf(o: DnsperfOptions): Promise<DnsperfResult> {
-  const args = ['-s', o.host, '-p', String(o.port), '-d', o.queriesFile, '-c', String(o.clients), '-T', '1', '-q', String(o.outstanding), '-l', String(o.durationS), '-t', '2'];
+  const args = ['-s', o.host, '-p', String(o.port), '-d', o.queriesFile, '-c', String(o.clients), '-T', '1', '-q', String(o.outstanding), '-l', String(o.durationS), '-t', '2', '-S', '1'];
   const argv = o.cpu === undefined ? ['dnsperf', ...args] : ['taskset', '-c', String(o.cpu), 'dnsperf', ...args];
   return new Promise((resolve, reject) => {
-    execFile(argv[0]!, argv.slice(1), { timeout: (o.durationS + 30) * 1000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(argv[0]!, argv.slice(1), { timeout: (o.durationS + 30) * 1000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      clearInterval(timer);
       if (err) return reject(new Error(`dnsperf failed: ${err.message}\n${stderr}`));
       try {
-        resolve({ ...parseDnsperf(stdout), command: argv.join(' ') });
+        resolve({ ...parseDnsperf(stdout), cpuPercent: sampler.summary().meanCpuPercent, command: argv.join(' ') });
       } catch (e) {
         reject(e as Error);
       }
     });
+    // taskset execs dnsperf, so this PID is dnsperf's own.
+    const sampler = new ProcSampler(child.pid ? [child.pid] : []);
+    const timer = setInterval(() => sampler.sample(), 1000);
   });
 }

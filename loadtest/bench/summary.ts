@@ -33,6 +33,15 @@ export interface SummaryRow {
 
 const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b ? Math.round((a / b) * 100) / 100 : undefined);
 
+/**
+ * Open-loop latency counts from the intended send time, so a generator stall (a noisy
+ * neighbour on its core, its own GC) shows up as server latency: say so when it may have.
+ */
+function lagWarning(r: RunResult | undefined): string[] {
+  if (!r || r.client.maxSendLagMs < 1 || r.client.maxSendLagMs < r.latency.p999Ms / 4) return [];
+  return [`fixed rate: the generator itself fell up to ${r.client.maxSendLagMs} ms behind its schedule (${r.client.lateSends} late sends); part of the tail may be the client's, not the server's`];
+}
+
 export function summarize(outcomes: TargetOutcome[], base = 'unbound'): SummaryRow[] {
   const b = outcomes.find((o) => o.target === base);
   return outcomes.map((o) => {
@@ -51,7 +60,7 @@ export function summarize(outcomes: TargetOutcome[], base = 'unbound'): SummaryR
       coldP99Ms: o.cold?.run.latency.p99Ms,
       coldMeanVsBase: ratio(o.cold?.run.latency.meanMs, b?.cold?.run.latency.meanMs),
       upstreamPerName: o.cold?.upstreamPerName,
-      errors: o.errors,
+      errors: [...o.errors, ...lagWarning(o.fixedRate)],
     };
   });
 }

@@ -76,8 +76,6 @@ export async function runLoad(config: RunConfig, workload: Workload): Promise<Ru
   const start = performance.now();
   const endSend = start + config.durationS * 1000;
   const limit = config.maxQueries > 0 ? config.maxQueries : Infinity;
-  let maxLag = 0;
-  let lateSends = 0;
 
   let doneSending!: () => void;
   const sendingDone = new Promise<void>((r) => (doneSending = r));
@@ -123,9 +121,7 @@ export async function runLoad(config: RunConfig, workload: Workload): Promise<Ru
       const due = schedule.dueBy(now);
       for (let n = 0; k < due && n < MAX_BATCH; n++, k++) {
         const intended = schedule.intendedMs(k);
-        const lag = now - intended;
-        if (lag > maxLag) maxLag = lag;
-        if (lag > 1) lateSends++;
+        rec.noteLag(now - intended);
         sendOne(intended);
       }
       if (k >= total || now >= endSend) return stopSending();
@@ -187,7 +183,7 @@ export async function runLoad(config: RunConfig, workload: Workload): Promise<Ru
     latency: summarize(rec.total),
     spectrum: spectrum(rec.total),
     timeline: rec.timeline,
-    client: { cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (end - start)) * 1000) / 10, maxSendLagMs: round3(maxLag), lateSends },
+    client: { cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (end - start)) * 1000) / 10, maxSendLagMs: round3(rec.maxLagMs), lateSends: rec.lateSends },
     ...(sampler && serverSummary ? { server: { pids: config.pids, ...serverSummary, samples: sampler.samples } } : {}),
     histogram: encodeHistogram(rec.total),
   };

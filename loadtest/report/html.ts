@@ -41,13 +41,14 @@ function row(r: RunResult, base: RunResult | undefined): string {
     ratio,
     r.server ? r.server.maxRssMb : '',
     `${r.client.cpuPercent}%`,
+    r.config.mode === 'open' ? r.client.maxSendLagMs : '',
   ];
   return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 }
 
 export function comparisonTable(runs: RunResult[], baseLabel?: string): string {
   const base = runs.find((r) => r.label === baseLabel);
-  const head = ['run', 'load', 'replies/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'timeouts+errors', 'rcodes', 'server CPU', 'q/s per busy core', base ? `per core ÷ ${escapeXml(base.label)}` : 'ratio', 'server RSS MB', 'generator CPU'];
+  const head = ['run', 'load', 'replies/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'timeouts+errors', 'rcodes', 'server CPU', 'q/s per busy core', base ? `per core ÷ ${escapeXml(base.label)}` : 'ratio', 'server RSS MB', 'generator CPU', 'generator max lag ms'];
   return `<table><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr>${runs.map((r) => row(r, base)).join('')}</table>`;
 }
 

@@ -50,24 +50,28 @@ export class ProcSampler {
     this.pids = pids;
     this.#start = now;
     this.#lastTime = now;
-    this.#lastTicks = this.#ticks();
+    this.#lastTicks = this.#ticks() ?? 0;
     this.#firstTicks = this.#lastTicks;
   }
 
-  #ticks(): number {
+  /** Summed ticks, or undefined once every process has exited (a sample then changes nothing). */
+  #ticks(): number | undefined {
     let sum = 0;
+    let alive = false;
     for (const pid of this.pids) {
       try {
         sum += cpuTicks(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+        alive = true;
       } catch {
         // The process exited: it simply stops counting.
       }
     }
-    return sum;
+    return alive ? sum : undefined;
   }
 
-  sample(now = performance.now()): ProcSample {
+  sample(now = performance.now()): ProcSample | undefined {
     const ticks = this.#ticks();
+    if (ticks === undefined) return undefined;
     let rss = 0;
     for (const pid of this.pids) {
       try {

@@ -13,6 +13,8 @@ export interface SecondBucket {
   timeouts: number;
   errors: number;
   latency: LatencySummary;
+  /** The generator's worst lateness this second (open loop): a stall of the client, not the server. */
+  sendLagMaxMs: number;
 }
 
 /** What a transport reports to; called on every reply, so it must stay cheap. */
@@ -39,6 +41,10 @@ export class Recorder implements Sink {
   unsent = 0;
   /** performance.now() of the last reply, timeout or failure: the end of the measured work. */
   lastCompletionMs = 0;
+  /** Worst open-loop send lag in the current second and over the run. */
+  secondLagMs = 0;
+  maxLagMs = 0;
+  lateSends = 0;
   #mark = { sent: 0, answered: 0, timeouts: 0, failures: 0 };
 
   onAnswer(intendedMs: number, nowMs: number, rcode: number, truncated: boolean): void {
@@ -62,6 +68,13 @@ export class Recorder implements Sink {
     this.failureReasons.set(reason, (this.failureReasons.get(reason) ?? 0) + 1);
   }
 
+  /** An open-loop query left `lagMs` after its intended time. */
+  noteLag(lagMs: number): void {
+    if (lagMs > this.secondLagMs) this.secondLagMs = lagMs;
+    if (lagMs > this.maxLagMs) this.maxLagMs = lagMs;
+    if (lagMs > 1) this.lateSends++;
+  }
+
   /** Closes the current per-second bucket (called by the run's clock, once a second). */
   closeSecond(t: number): SecondBucket {
     const m = this.#mark;
@@ -72,7 +85,9 @@ export class Recorder implements Sink {
       timeouts: this.timeouts - m.timeouts,
       errors: this.failures - m.failures,
       latency: summarize(this.#second),
+      sendLagMaxMs: Math.round(this.secondLagMs * 1000) / 1000,
     };
+    this.secondLagMs = 0;
     this.#mark = { sent: this.sent, answered: this.answered, timeouts: this.timeouts, failures: this.failures };
     this.#second.reset();
     this.timeline.push(bucket);
