@@ -5,7 +5,7 @@
 import { EdeCode } from '../dns/constants.ts';
 import type { RR } from '../dns/message.ts';
 import { isSubdomain, labelCount, parentName, selfAndAncestors, suffixOf } from '../dns/name.ts';
-import { Rank, type RecordCache, type RRset } from '../cache/record-cache.ts';
+import { Rank, type NegativeAnswer, type RecordCache, type RRset } from '../cache/record-cache.ts';
 import type { Logger } from '../util/log.ts';
 import { WorkLimitExceeded, type Work } from './budget.ts';
 import type { UpstreamClient } from './exchange.ts';
@@ -20,6 +20,26 @@ import { instruments } from '../telemetry/instruments.ts';
 /** A step of a lookup: a finished outcome, or a CNAME whose target must be looked up next. */
 export type Step = Resolution | { kind: 'cname'; records: RR[]; target: string };
 export type Finished = Exclude<Step, { kind: 'cname' }>;
+
+/**
+ * What an answer taught, for the resolver to judge before anything reaches the cache (DESIGN
+ * §1: resolve → validate → store; bogus data is never cached). Referral data (NS, glue, DS)
+ * and NS addresses are cached by the iterator itself, as the iteration needs them at once.
+ */
+export interface Learned {
+  rrsets: { set: RRset; rank: Rank }[];
+  negative?: { answer: NegativeAnswer; ttl: number };
+  /** NSEC/NSEC3 RRsets (with RRSIGs) of the reply's authority section. */
+  proof: RRset[];
+}
+
+/** The iterator's result: the step and what to store once it has been judged. */
+export interface Fresh {
+  step: Step;
+  learned: Learned;
+}
+
+const NOTHING: Learned = Object.freeze({ rrsets: [], proof: [] }) as Learned;
 type Usable = Exclude<ReplyKind, { kind: 'lame' }>;
 type Lookup = (name: string, type: number, work: Work) => Promise<Finished>;
 
@@ -60,14 +80,14 @@ export class Iterator {
   }
 
   /** Asks the servers of the closest known zone cut, following referrals down to an outcome. */
-  async iterate(name: string, type: number, work: Work): Promise<Step> {
+  async iterate(name: string, type: number, work: Work): Promise<Fresh> {
     let servers = await this.closestServers(name, type, work);
     let known = servers.zone; // deepest name known to exist in servers.zone (minimisation)
     let minimise = this.d.options.qnameMinimisation && !servers.forward;
     let steps = 0;
     for (;;) {
       if (this.d.infra.zoneFailed(servers.zone)) {
-        return servfail(EdeCode.CACHED_ERROR, `servers of ${servers.zone} failed moments ago`, 'RFC 9520 cached failure');
+        return failed(EdeCode.CACHED_ERROR, `servers of ${servers.zone} failed moments ago`, 'RFC 9520 cached failure');
       }
       const target = minimise && steps < MAX_MINIMISE_COUNT ? minimisedName(known, name, steps) : name;
       const minimised = target !== name;
@@ -90,11 +110,11 @@ export class Iterator {
         }
         this.d.infra.markZoneFailed(servers.zone);
         instruments.serverEvents.add(1, { event: 'zone-failed' });
-        return servfail(EdeCode.NO_REACHABLE_AUTHORITY, `no server of ${servers.zone} answered usefully`, `zone ${servers.zone}`);
+        return failed(EdeCode.NO_REACHABLE_AUTHORITY, `no server of ${servers.zone} answered usefully`, `zone ${servers.zone}`);
       }
       if (reply.kind === 'referral') {
         work.budget.referral();
-        if (servers.forward) return servfail(EdeCode.OTHER, 'forwarder sent a referral', `forwarder for ${servers.zone}`);
+        if (servers.forward) return failed(EdeCode.OTHER, 'forwarder sent a referral', `forwarder for ${servers.zone}`);
         await this.d.cache.putRRset(reply.ns, Rank.NONAUTH_AUTHORITY);
         for (const glue of reply.glue) await this.d.cache.putRRset(glue, Rank.GLUE);
         for (const ds of reply.ds) await this.d.cache.putRRset(ds, Rank.NONAUTH_AUTHORITY);
@@ -108,25 +128,29 @@ export class Iterator {
     }
   }
 
-  /** Caches an answer, CNAME or negative reply and turns it into a step. */
-  private async learnOutcome(reply: Exclude<Usable, { kind: 'referral' }>, type: number): Promise<Step> {
-    const { cache } = this.d;
+  /** Turns an answer, CNAME or negative reply into a step and what it taught (stored by the resolver). */
+  private async learnOutcome(reply: Exclude<Usable, { kind: 'referral' }>, type: number): Promise<Fresh> {
     const rank = reply.authoritative ? Rank.AUTH_ANSWER : Rank.NONAUTH_ANSWER;
-    for (const set of reply.chain) await cache.putRRset(set, rank);
+    const rrsets = reply.chain.map((set) => ({ set, rank }));
     const chain = reply.chain.flatMap((s) => setRecords(s, setTtl(s), true));
+    const proof = reply.proof;
     switch (reply.kind) {
       case 'answer':
-        for (const set of reply.answer) await cache.putRRset(set, rank);
-        for (const set of reply.additional) await cache.putRRset(set, Rank.ADDITIONAL);
-        return { kind: 'answer', answer: [...chain, ...reply.answer.flatMap((s) => setRecords(s, setTtl(s), true))], authority: [] };
+        // NS addresses serve the iteration, not a client: no validation needed to use them.
+        for (const set of reply.additional) await this.d.cache.putRRset(set, Rank.ADDITIONAL);
+        rrsets.push(...reply.answer.map((set) => ({ set, rank })));
+        return {
+          step: { kind: 'answer', answer: [...chain, ...reply.answer.flatMap((s) => setRecords(s, setTtl(s), true))], authority: [] },
+          learned: { rrsets, proof },
+        };
       case 'cname':
-        return { kind: 'cname', records: chain, target: reply.target };
+        return { step: { kind: 'cname', records: chain, target: reply.target }, learned: { rrsets, proof } };
       case 'nxdomain':
       case 'nodata': {
         const ttl = negativeTtl(reply.soa);
-        const authority = [reply.soa, ...reply.proof].flatMap((s) => (s ? setRecords(s, ttl, true) : []));
-        if (reply.soa) await cache.putNegative({ name: reply.name, type, kind: reply.kind, authority }, ttl);
-        return { kind: reply.kind, answer: chain, authority };
+        const authority = [reply.soa, ...proof].flatMap((s) => (s ? setRecords(s, ttl, true) : []));
+        const negative = reply.soa ? { answer: { name: reply.name, type, kind: reply.kind, authority }, ttl } : undefined;
+        return { step: { kind: reply.kind, answer: chain, authority }, learned: { rrsets, proof, ...(negative ? { negative } : {}) } };
       }
     }
   }
@@ -290,6 +314,6 @@ function addressMap(glue: RRset[]): Map<string, string[]> {
   return map;
 }
 
-function servfail(code: number, text: string, reason: string): Resolution {
-  return { kind: 'servfail', ede: { code, text }, reason };
+function failed(code: number, text: string, reason: string): Fresh {
+  return { step: { kind: 'servfail', ede: { code, text }, reason }, learned: NOTHING };
 }

@@ -2,6 +2,7 @@
 // travel the same road as answers and nothing can skip a later stage by being thrown.
 
 import type { RR } from '../dns/message.ts';
+import type { DnssecStatus } from '../cache/record-cache.ts';
 
 export interface ClientQuestion {
   /** Canonical name (lower case, no trailing dot; "." is the root). */
@@ -27,6 +28,11 @@ interface Sections {
   /** Answer section, CNAME/DNAME chain first, in order. Owner names canonical. */
   answer: RR[];
   authority: RR[];
+  /**
+   * DNSSEC status of the whole answer (the weakest of its parts, RFC 4035 §4.3); absent when
+   * nothing was validated (validation off, or CD=1 on fresh data). Only 'secure' earns AD.
+   */
+  status?: DnssecStatus;
 }
 
 export type Resolution =

@@ -1,18 +1,22 @@
 // The resolver: answers a client question from the cache, or through the iterator, following
-// CNAME chains across both, within one work budget; every failure becomes a SERVFAIL value.
+// CNAME chains across both, within one work budget; every step is judged by the DNSSEC
+// validation stage before it is stored or answered; every failure becomes a SERVFAIL value.
 
 import { EdeCode } from '../dns/constants.ts';
 import type { RR } from '../dns/message.ts';
-import type { RecordCache } from '../cache/record-cache.ts';
+import type { CachedNegative, CachedRRset, DnssecStatus, RecordCache } from '../cache/record-cache.ts';
+import type { Validator } from '../dnssec/validator.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { Budget, Work, WorkLimitExceeded } from './budget.ts';
 import { UpstreamClient } from './exchange.ts';
 import { InfraCache } from './infra.ts';
 import { Iterator, type Finished, type Step } from './iterator.ts';
+import { capStep, restoreJudged, storeLearned } from './store.ts';
+import { ValidationStage } from './validate.ts';
 import type { ResolverOptions } from './options.ts';
 import type { ClientQuestion, Resolution } from './resolution.ts';
-import { setRecords } from './rrset.ts';
+import { groupRRsets, setRecords } from './rrset.ts';
 import { T } from './scrub.ts';
 import type { UpstreamTransport } from './upstream.ts';
 import { instruments } from '../telemetry/instruments.ts';
@@ -25,9 +29,26 @@ export interface ResolverDeps {
   log: Logger;
   /** Shared knowledge of upstream servers; one is made when not given. */
   infra?: InfraCache;
+  /** DNSSEC validation (RFC 4035 §5); without it nothing is validated and AD is never earned. */
+  validator?: Validator;
 }
 
 const TYPE_RRSIG = 46;
+
+/** 'validate': a CD=0 client's lookup. 'raw': CD=1, and the resolver's own DS/DNSKEY/NS-address lookups. */
+type Mode = 'validate' | 'raw';
+
+/** A step and the DNSSEC status it carries (absent: not validated). */
+interface Judged {
+  step: Step;
+  status?: DnssecStatus;
+}
+
+/** A step found in the cache, with the entry it came from (to re-store it once validated). */
+interface Cached extends Judged {
+  entry: CachedRRset | CachedNegative;
+  remaining: number;
+}
 
 export class Resolver {
   private readonly cache: RecordCache;
@@ -35,12 +56,14 @@ export class Resolver {
   private readonly options: ResolverOptions;
   private readonly log: Logger;
   private readonly iterator: Iterator;
+  private readonly validation: ValidationStage | undefined;
 
   constructor(deps: ResolverDeps) {
     this.cache = deps.cache;
     this.clock = deps.clock;
     this.options = deps.options;
     this.log = deps.log;
+    this.validation = deps.validator ? new ValidationStage(deps.validator, deps.clock) : undefined;
     const infra = deps.infra ?? new InfraCache(deps.clock);
     const settings = { upstreamPort: deps.options.upstreamPort, upstreamTimeoutMs: deps.options.limits.upstreamTimeoutMs };
     const client = new UpstreamClient(deps.transport, infra, deps.clock, settings, deps.log);
@@ -50,7 +73,7 @@ export class Resolver {
       infra,
       options: deps.options,
       log: deps.log,
-      lookup: (name, type, work) => this.lookup(name, type, work),
+      lookup: (name, type, work) => this.lookup(name, type, work, 'raw'),
     });
   }
 
@@ -58,8 +81,10 @@ export class Resolver {
   async resolve(q: ClientQuestion): Promise<Resolution> {
     if (q.qtype === T.ANY) return minimalAny(q.qname);
     const work = new Work(new Budget(this.options.limits, this.clock));
+    // RFC 4035 §3.2.2: CD=1 asks for the data unvalidated; the client validates it itself.
+    const mode: Mode = this.validation && !q.checkingDisabled ? 'validate' : 'raw';
     try {
-      const found = q.recursionDesired ? await this.lookup(q.qname, q.qtype, work) : await this.fromCacheOnly(q.qname, q.qtype);
+      const found = q.recursionDesired ? await this.lookup(q.qname, q.qtype, work, mode) : await this.fromCacheOnly(q.qname, q.qtype, work, mode);
       return q.dnssecOk || q.qtype === TYPE_RRSIG ? found : withoutDnssecRecords(found);
     } catch (err) {
       if (err instanceof WorkLimitExceeded) {
@@ -73,12 +98,14 @@ export class Resolver {
   }
 
   /** Looks up (name, type), following CNAMEs (cached or fresh) up to the chain limit. */
-  private async lookup(name: string, type: number, work: Work): Promise<Finished> {
+  private async lookup(name: string, type: number, work: Work, mode: Mode): Promise<Finished> {
     const chain: RR[] = [];
+    const statuses: (DnssecStatus | undefined)[] = [];
     const visited = new Set<string>([name]);
     for (let links = 0; ; links++) {
-      const step = (await this.fromCache(name, type)) ?? (await this.iterator.iterate(name, type, work));
-      if (step.kind !== 'cname') return prependChain(chain, step);
+      const { step, status } = await this.judgedStep(name, type, work, mode);
+      statuses.push(status);
+      if (step.kind !== 'cname') return withStatus(prependChain(chain, step), statuses);
       chain.push(...step.records);
       if (visited.has(step.target) || links >= this.options.limits.maxCnameChain) {
         return servfail(EdeCode.OTHER, 'CNAME chain too long or looping', `CNAME chain at ${step.target}`);
@@ -88,20 +115,71 @@ export class Resolver {
     }
   }
 
-  /** RD=0: answer from the cache alone, never upstream. */
-  private async fromCacheOnly(name: string, type: number): Promise<Finished> {
+  /** RD=0: answer from the cache alone, never upstream for data (keys may be fetched to validate it). */
+  private async fromCacheOnly(name: string, type: number, work: Work, mode: Mode): Promise<Finished> {
     const records: RR[] = [];
+    const statuses: (DnssecStatus | undefined)[] = [];
     for (let i = 0; i <= this.options.limits.maxCnameChain; i++) {
-      const step = await this.fromCache(name, type);
-      if (!step) break;
-      if (step.kind !== 'cname') return prependChain(records, step);
-      records.push(...step.records);
-      name = step.target;
+      const found = await this.judgedStep(name, type, work, mode, false);
+      if (found.step.kind === 'refused') break;
+      statuses.push(found.status);
+      if (found.step.kind !== 'cname') return withStatus(prependChain(records, found.step), statuses);
+      records.push(...found.step.records);
+      name = found.step.target;
     }
     return { kind: 'refused', ede: { code: EdeCode.OTHER, text: 'not in cache and recursion not desired' }, reason: 'RD=0 miss' };
   }
 
-  private async fromCache(name: string, type: number): Promise<Step | undefined> {
+  /**
+   * One step of a lookup, judged: a bogus mark or an aggressive-NSEC answer (validate mode),
+   * else the cache (unchecked entries validated now), else the iterator (validated, then
+   * stored with the verdict). A bogus verdict is a SERVFAIL step; bogus data is never stored.
+   */
+  private async judgedStep(name: string, type: number, work: Work, mode: Mode, mayIterate = true): Promise<Judged> {
+    const v = mode === 'validate' ? this.validation : undefined;
+    if (v) {
+      const marked = v.marked(name, type);
+      if (marked) {
+        instruments.validations.add(1, { outcome: 'bogus-mark' });
+        return { step: marked };
+      }
+      const denied = v.aggressive.answer(name, type);
+      if (denied) {
+        instruments.validations.add(1, { outcome: 'aggressive-nsec' });
+        return { step: denied, status: 'secure' };
+      }
+    }
+    const raw = (n: string, t: number): Promise<Finished> => this.lookup(n, t, work, 'raw');
+    const cached = await this.fromCache(name, type);
+    if (cached) {
+      if (!v || (cached.status !== undefined && cached.status !== 'unchecked')) return cached;
+      const verdict = await v.judge(name, type, cached.step, [], this.cache, raw);
+      if (verdict.status !== 'bogus') {
+        await restoreJudged(this.cache, cached.entry, cached.remaining, verdict);
+        return { step: capStep(cached.step, verdict.ttl), status: verdict.status };
+      }
+      // Unchecked data that does not validate (e.g. a wildcard answer cached without its
+      // proof by a CD=1 query): ask afresh rather than condemn it on partial evidence.
+    }
+    if (!mayIterate) return { step: { kind: 'refused', ede: { code: EdeCode.OTHER, text: 'not in cache' }, reason: 'RD=0 miss' } };
+    const fresh = await this.iterator.iterate(name, type, work);
+    const data = fresh.step.kind !== 'servfail' && fresh.step.kind !== 'refused';
+    if (!v || !data) {
+      await storeLearned(this.cache, fresh.learned, {});
+      return { step: fresh.step };
+    }
+    const verdict = await v.judge(name, type, fresh.step, fresh.learned.proof.flatMap((s) => [...s.records, ...s.signatures]), this.cache, raw);
+    if (verdict.status === 'bogus') return { step: v.servfail(verdict) };
+    await storeLearned(this.cache, fresh.learned, verdict);
+    const step = capStep(fresh.step, verdict.ttl);
+    // RFC 8198: validated NSECs of a negative answer deny other names later, without upstream.
+    if (verdict.status === 'secure' && fresh.learned.negative && (step.kind === 'nxdomain' || step.kind === 'nodata')) {
+      v.aggressive.add(groupRRsets(step.authority), Math.min(fresh.learned.negative.ttl, verdict.ttl ?? Infinity));
+    }
+    return { step, status: verdict.status };
+  }
+
+  private async fromCache(name: string, type: number): Promise<Cached | undefined> {
     const now = this.clock.now();
     const remaining = (expiresAt: number): number => Math.max(0, Math.ceil((expiresAt - now) / 1000));
     // One call: a shared cache fetches the RRset, negative and CNAME keys in one round trip.
@@ -109,19 +187,39 @@ export class Resolver {
     switch (found?.kind) {
       case undefined:
         return undefined;
-      case 'rrset':
-        return { kind: 'answer', answer: setRecords(found.rrset, remaining(found.rrset.expiresAt), true), authority: [] };
+      case 'rrset': {
+        const ttl = remaining(found.rrset.expiresAt);
+        const step: Step = { kind: 'answer', answer: setRecords(found.rrset, ttl, true), authority: [] };
+        return { step, entry: found.rrset, remaining: ttl, ...statusOf(found.rrset.status) };
+      }
       case 'negative': {
         const ttl = remaining(found.negative.expiresAt);
-        return { kind: found.negative.kind, answer: [], authority: found.negative.authority.map((r) => ({ ...r, ttl }) as RR) };
+        const step: Step = { kind: found.negative.kind, answer: [], authority: found.negative.authority.map((r) => ({ ...r, ttl }) as RR) };
+        return { step, entry: found.negative, remaining: ttl, ...statusOf(found.negative.status) };
       }
       case 'cname': {
         if (found.cname.records.length !== 1) return undefined;
         const target = found.cname.records[0]!.data as string;
-        return { kind: 'cname', records: setRecords(found.cname, remaining(found.cname.expiresAt), true), target };
+        const ttl = remaining(found.cname.expiresAt);
+        return { step: { kind: 'cname', records: setRecords(found.cname, ttl, true), target }, entry: found.cname, remaining: ttl, ...statusOf(found.cname.status) };
       }
     }
   }
+}
+
+function statusOf(status: DnssecStatus | undefined): { status?: DnssecStatus } {
+  return status === undefined || status === 'unchecked' ? {} : { status };
+}
+
+/**
+ * The answer's status is the weakest of its steps' (RFC 4035 §4.3): secure only if every link
+ * of a CNAME chain is; absent when nothing was validated.
+ */
+function withStatus(r: Finished, statuses: (DnssecStatus | undefined)[]): Finished {
+  if (r.kind !== 'answer' && r.kind !== 'nodata' && r.kind !== 'nxdomain') return r;
+  if (statuses.every((s) => s === undefined)) return r;
+  const weakest = statuses.find((s) => s !== 'secure') ?? 'secure';
+  return { ...r, status: weakest };
 }
 
 /** RFC 8482 §4.2: answer ANY with one synthesised HINFO instead of everything at the name. */

@@ -22,6 +22,12 @@ interface Chain {
   /** CNAME RRsets from the asked name onwards, in order. */
   chain: RRset[];
   authoritative: boolean;
+  /**
+   * NSEC/NSEC3 RRsets of the authority section (with RRSIGs): the denial for a negative
+   * answer, or the proof that a wildcard-synthesised answer's name does not exist (RFC 4035
+   * §3.1.3.3). Kept for the validator; harmless when the zone is unsigned (then empty).
+   */
+  proof: RRset[];
 }
 
 export type ReplyKind =
@@ -29,7 +35,7 @@ export type ReplyKind =
   | ({ kind: 'answer'; answer: RRset[]; additional: RRset[] } & Chain)
   /** The chain leaves the zone (or stops): resolve `target` from the top. */
   | ({ kind: 'cname'; target: string } & Chain)
-  | ({ kind: 'nxdomain' | 'nodata'; name: string; soa: RRset | undefined; proof: RRset[] } & Chain)
+  | ({ kind: 'nxdomain' | 'nodata'; name: string; soa: RRset | undefined } & Chain)
   | { kind: 'referral'; child: string; ns: RRset; glue: RRset[]; ds: RRset[] }
   | { kind: 'lame'; reason: string };
 
@@ -41,6 +47,7 @@ export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
   const answer = groupRRsets(recordsOf(reply.answers).map(canonicalRecord).filter(inZone));
   const authority = groupRRsets(recordsOf(reply.authorities).map(canonicalRecord).filter(inZone));
   const authoritative = ((reply.flags ?? 0) & Flag.AA) !== 0;
+  const proof = authority.filter((s) => s.type === T.NSEC || s.type === T.NSEC3);
 
   // Follow the CNAME chain from the asked name through the answer section (RFC 1034 §4.3.2).
   const chain: RRset[] = [];
@@ -50,7 +57,7 @@ export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
     const data = answer.filter((s) => s.name === name && (s.type === asked.type || (asked.type === T.ANY && s.type !== T.CNAME)));
     if (data.length > 0) {
       const additional = asked.type === T.NS ? nsAddresses(data, reply, inZone) : [];
-      return { kind: 'answer', answer: data, additional, chain, authoritative };
+      return { kind: 'answer', answer: data, additional, chain, authoritative, proof };
     }
     if (seen.has(name)) break;
     seen.add(name);
@@ -68,12 +75,11 @@ export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
     }
     name = (chain[chain.length - 1]!.records[0] as { data: string }).data;
     // Data for a target outside this zone is not this server's to give: ask its own servers.
-    if (!isSubdomain(name, asked.zone)) return { kind: 'cname', target: name, chain, authoritative };
+    if (!isSubdomain(name, asked.zone)) return { kind: 'cname', target: name, chain, authoritative, proof };
   }
 
   // A negative answer's SOA must sit at the apex of a zone that holds `name` (RFC 2308 §3).
   const soa = authority.find((s) => s.type === T.SOA && isSubdomain(name, s.name));
-  const proof = authority.filter((s) => s.type === T.NSEC || s.type === T.NSEC3);
   if (rcode === Rcode.NXDOMAIN) return { kind: 'nxdomain', name, soa, proof, chain, authoritative };
 
   if (chain.length === 0) {
@@ -88,7 +94,7 @@ export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
   }
   if (soa || authoritative) return { kind: 'nodata', name, soa, proof, chain, authoritative };
   // A chain that stops inside the zone with no data and no SOA: resolve the target afresh.
-  return { kind: 'cname', target: name, chain, authoritative };
+  return { kind: 'cname', target: name, chain, authoritative, proof };
 }
 
 /** The CNAME a DNAME implies for `name` (RFC 6672 §2.2); undefined if the result is too long. */

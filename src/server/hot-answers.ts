@@ -7,6 +7,7 @@ import { EDNS_UDP_SIZE, Flag } from '../dns/constants.ts';
 import type { RR } from '../dns/message.ts';
 import { HEADER_SIZE, type QueryView } from '../dns/wire.ts';
 import type { Clock } from '../util/clock.ts';
+import { wantsAd } from './reply.ts';
 
 const codec = (dnsPacket as unknown as {
   answer: { encode(rr: RR, buf: Buffer, offset: number): Buffer; encodingLength(rr: RR): number };
@@ -26,7 +27,7 @@ export interface HotAnswersOptions {
 
 interface Entry {
   rcode: number;
-  /** Extra header bits to set (AD once validation lands). */
+  /** Extra header bits: AD for a validated answer, sent only to clients that asked (RFC 6840 §5.8). */
   flags: number;
   ancount: number;
   nscount: number;
@@ -108,7 +109,8 @@ export class HotAnswers {
     if (length > limit) return undefined;
     const out = Buffer.allocUnsafe(length);
     query.copy(out, 0, 0, questionEnd); // ID and the client's own question bytes
-    out.writeUInt16BE(Flag.QR | (view.flags & (0x7800 | Flag.RD | Flag.CD)) | Flag.RA | entry.flags | entry.rcode, 2);
+    const flags = wantsAd(view) ? entry.flags : entry.flags & ~Flag.AD;
+    out.writeUInt16BE(Flag.QR | (view.flags & (0x7800 | Flag.RD | Flag.CD)) | Flag.RA | flags | entry.rcode, 2);
     out.writeUInt16BE(1, 4);
     out.writeUInt16BE(entry.ancount, 6);
     out.writeUInt16BE(entry.nscount, 8);

@@ -92,7 +92,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const content = replyContent(resolution);
       // Only plain outcomes are kept: errors and answers carrying an EDE are made afresh.
       if (hot && content.ede === undefined && (content.rcode === Rcode.NOERROR || content.rcode === Rcode.NXDOMAIN)) {
-        hot.store(key, content.rcode, 0, content.answer, content.authority);
+        hot.store(key, content.rcode, content.authentic ? Flag.AD : 0, content.answer, content.authority);
       }
       return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock), content };
     } catch (err) {
@@ -151,13 +151,14 @@ export function replyLimit(query: QueryView, maxUdpSize: number | null): number 
   return Math.min(client, maxUdpSize);
 }
 
+/** `authentic`: validated secure (RFC 4035 §3.2.3); encodeReply sets AD if the client asked for it. */
 function replyContent(r: Resolution): ReplyContent {
   switch (r.kind) {
     case 'answer':
     case 'nodata':
-      return { rcode: Rcode.NOERROR, answer: r.answer, authority: r.authority, ede: undefined };
+      return { rcode: Rcode.NOERROR, answer: r.answer, authority: r.authority, ede: undefined, authentic: r.status === 'secure' };
     case 'nxdomain':
-      return { rcode: Rcode.NXDOMAIN, answer: r.answer, authority: r.authority, ede: undefined };
+      return { rcode: Rcode.NXDOMAIN, answer: r.answer, authority: r.authority, ede: undefined, authentic: r.status === 'secure' };
     case 'servfail':
       return { rcode: Rcode.SERVFAIL, answer: NO_RECORDS, authority: NO_RECORDS, ede: r.ede };
     case 'refused':

@@ -24,14 +24,21 @@ export interface ReplyContent {
   answer: readonly RR[];
   authority: readonly RR[];
   ede: ExtendedError | undefined;
+  /** Set AD: the answer validated as secure and the client asked with DO or AD (RFC 6840 §5.8). */
+  authentic?: boolean;
 }
 
 /**
  * Flags of a reply (RFC 1035 §4.1.1): QR, the client's opcode and RD copied, RA set (we do
- * recurse), CD copied (RFC 4035 §3.2.2), AA and AD clear (not authoritative; no validation yet).
+ * recurse), CD copied (RFC 4035 §3.2.2), AA clear (not authoritative), AD only when given.
  */
-function replyFlags(queryFlags: number, rcode: number): number {
-  return Flag.QR | (queryFlags & (0x7800 | Flag.RD | Flag.CD)) | Flag.RA | (rcode & 0x0f);
+function replyFlags(queryFlags: number, rcode: number, authentic = false): number {
+  return Flag.QR | (queryFlags & (0x7800 | Flag.RD | Flag.CD)) | Flag.RA | (authentic ? Flag.AD : 0) | (rcode & 0x0f);
+}
+
+/** RFC 6840 §5.8: AD goes only to clients that showed they understand it, by DO or by AD. */
+export function wantsAd(view: QueryView): boolean {
+  return (view.edns?.dnssecOk ?? false) || (view.flags & Flag.AD) !== 0;
 }
 
 /** A header with no question (QDCOUNT 0): for queries whose question andns will not read. */
@@ -108,7 +115,7 @@ export function encodeReply(query: Buffer, view: QueryView, content: ReplyConten
 
   const out = Buffer.alloc(length);
   out.writeUInt16BE(view.id, 0);
-  out.writeUInt16BE(replyFlags(view.flags, content.rcode) | (truncated ? Flag.TC : 0), 2);
+  out.writeUInt16BE(replyFlags(view.flags, content.rcode, content.authentic === true && wantsAd(view)) | (truncated ? Flag.TC : 0), 2);
   out.writeUInt16BE(1, 4);
   query.copy(out, HEADER_SIZE, HEADER_SIZE, view.questionEnd);
   let pos = view.questionEnd;

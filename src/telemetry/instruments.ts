@@ -19,4 +19,8 @@ export const instruments = {
   serverEvents: meter.createCounter('andns.resolver.server.events', {
     description: 'Fallbacks and rejections towards upstream servers',
   }),
+  /** DNSSEC judgements of answer steps, by outcome: secure | insecure | bogus | indeterminate | bogus-mark | aggressive-nsec. */
+  validations: meter.createCounter('andns.resolver.dnssec.validations', {
+    description: 'Answers judged by the DNSSEC validator, marks served and RFC 8198 synthesised denials',
+  }),
 };

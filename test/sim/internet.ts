@@ -5,6 +5,7 @@ import type { Faults } from './server.ts';
 import { SimNetwork, SimServer } from './server.ts';
 import { parseZone, type Zone } from './zone.ts';
 import { addSpecialZones, type SpecialZones } from './internet-special.ts';
+import { addSignedZones, signInternet, type Expected, type SignedInternet } from './internet-signed.ts';
 
 export interface RootHint {
   name: string;
@@ -22,6 +23,11 @@ export interface CatalogueEntry {
   rdata?: string[];
   /** Features the name exercises: glue, glueless, cname, wildcard, ent, nxdomain, nodata, lame… */
   tags: string[];
+  /**
+   * Signed internet only: what a validating resolver concludes (AD only on secure; bogus is
+   * SERVFAIL with `ede`, when given) and the rcode a CD=1 query gets instead.
+   */
+  dnssec?: Expected & { cdRcode: CatalogueEntry['rcode'] };
 }
 
 export interface SimZone {
@@ -40,6 +46,8 @@ export interface Internet {
   special: SpecialZones;
   /** What the poisoning server injects: none of it may ever reach a cache. */
   poison: { address: string; records: RR[] };
+  /** With `signed`: the root's DS (the trust anchor), as records and as zone-file text. */
+  dnssec?: SignedInternet;
 }
 
 export interface InternetOptions {
@@ -47,6 +55,10 @@ export interface InternetOptions {
   /** Ordinary second-level zones (special zones come on top). */
   zones?: number;
   tlds?: string[];
+  /** Sign the internet (internet-signed.ts): root, TLDs, most zones, plus one zone per failure. */
+  signed?: boolean;
+  /** Seconds since the epoch that signatures are valid around (default: the wall clock). */
+  now?: number;
 }
 
 export const ROOT_ADDRESSES = ['127.53.0.1', '127.53.0.2', '127.53.0.3'];
@@ -249,6 +261,7 @@ export function generateInternet(options: InternetOptions = {}): Internet {
   for (let i = 0; i < (options.zones ?? 300); i++) ordinaryZone(b, i, tlds);
   cnameChains(b, Math.max(2, Math.floor((options.zones ?? 300) / 5)));
   const { special, poison } = addSpecialZones(b);
+  const profiles = options.signed ? addSignedZones(b) : undefined;
 
   const network = new SimNetwork();
   const zones = new Map<string, SimZone>();
@@ -256,13 +269,14 @@ export function generateInternet(options: InternetOptions = {}): Internet {
     const text = `${lines.join('\n')}\n`;
     zones.set(apex, { zone: parseZone(text), text, servers: [] });
   }
+  const dnssec = profiles ? signInternet(zones, b.catalogue, profiles, options.now ?? Math.floor(Date.now() / 1000)) : undefined;
   for (const plan of b.plans) {
     const served = plan.apexes.map((a) => zones.get(a)!);
     const server = network.add(new SimServer({ name: plan.name, address: plan.address, zones: served.map((s) => s.zone), faults: plan.faults }));
     for (const s of served) s.servers.push(server);
   }
   const rootHints = rootNames.map((name, i) => ({ name, addresses: [ROOT_ADDRESSES[i]!] }));
-  return { network, rootHints, catalogue: b.catalogue, zones, special, poison };
+  return { network, rootHints, catalogue: b.catalogue, zones, special, poison, ...(dnssec ? { dnssec } : {}) };
 }
 
 /** The root hints in named.root format (what Unbound's root-hints option reads). */

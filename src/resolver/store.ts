@@ -1,0 +1,71 @@
+// Writes judged data to the cache: each RRset and negative answer with its DNSSEC status, TTLs
+// capped by the signatures' validity when secure (RFC 4035 §5.3.3). Bogus never gets here.
+
+import type { CachedNegative, CachedRRset, DnssecStatus, RecordCache, RRset } from '../cache/record-cache.ts';
+import type { RR } from '../dns/message.ts';
+import type { Learned, Step } from './iterator.ts';
+
+/**
+ * A status and TTL cap to store with; `status` undefined stores the data unchecked (CD=1, key
+ * fetches). A 'bogus' judgement stores nothing: checked here too, not only by the callers.
+ */
+export interface Judgement {
+  status?: DnssecStatus;
+  /** Seconds; secure data lives no longer than its RRSIGs allow. */
+  ttl?: number;
+}
+
+function capRecords(records: RR[], cap: number | undefined): RR[] {
+  if (cap === undefined) return records;
+  return records.map((r) => ('ttl' in r && (r.ttl ?? 0) > cap ? ({ ...r, ttl: cap } as RR) : r));
+}
+
+function withStatus(set: RRset, j: Judgement): RRset {
+  const out: RRset = { name: set.name, type: set.type, records: capRecords(set.records, j.ttl), signatures: capRecords(set.signatures, j.ttl) };
+  if (j.status) out.status = j.status;
+  return out;
+}
+
+/** Stores what the iterator learnt for one step. */
+export async function storeLearned(cache: RecordCache, learned: Learned, j: Judgement): Promise<void> {
+  if (j.status === 'bogus') return;
+  for (const { set, rank } of learned.rrsets) await cache.putRRset(withStatus(set, j), rank);
+  const neg = learned.negative;
+  if (neg) {
+    const ttl = j.ttl === undefined ? neg.ttl : Math.min(neg.ttl, j.ttl);
+    await cache.putNegative({ ...neg.answer, ...(j.status ? { status: j.status } : {}) }, ttl);
+  }
+}
+
+/** Re-stores a cached entry that was unchecked, now with the status it validated to. */
+export async function restoreJudged(cache: RecordCache, entry: CachedRRset | CachedNegative, remaining: number, j: Judgement): Promise<void> {
+  if (j.status === 'bogus') return;
+  const ttl = j.ttl === undefined ? remaining : Math.min(remaining, j.ttl);
+  if ('rank' in entry) {
+    const set: RRset = { name: entry.name, type: entry.type, records: ttlAll(entry.records, ttl), signatures: ttlAll(entry.signatures, ttl) };
+    if (j.status) set.status = j.status;
+    await cache.putRRset(set, entry.rank);
+  } else {
+    const { expiresAt: _expiresAt, ...negative } = entry;
+    await cache.putNegative({ ...negative, ...(j.status ? { status: j.status } : {}) }, ttl);
+  }
+}
+
+function ttlAll(records: RR[], ttl: number): RR[] {
+  return records.map((r) => ({ ...r, ttl }) as RR);
+}
+
+/** The step as the client sees it: TTLs no longer than the cap. */
+export function capStep<S extends Step>(step: S, cap: number | undefined): S {
+  if (cap === undefined) return step;
+  switch (step.kind) {
+    case 'answer':
+    case 'nodata':
+    case 'nxdomain':
+      return { ...step, answer: capRecords(step.answer, cap), authority: capRecords(step.authority, cap) };
+    case 'cname':
+      return { ...step, records: capRecords(step.records, cap) };
+    default:
+      return step;
+  }
+}

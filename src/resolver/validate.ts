@@ -1,0 +1,127 @@
+// The validation stage: judges each step of a lookup with the DNSSEC validator, fetching DS and
+// DNSKEY through the resolver itself, and remembers bogus names briefly (RFC 4035 §4.7).
+
+import type { RecordCache } from '../cache/record-cache.ts';
+import type { RR } from '../dns/message.ts';
+import { DnssecEde } from '../dnssec/constants.ts';
+import type { KeyFetch } from '../dnssec/fetch.ts';
+import type { AnswerInput, ValidationResult, Validator } from '../dnssec/validator.ts';
+import type { Clock } from '../util/clock.ts';
+import { AggressiveNsec } from './aggressive.ts';
+import { WorkLimitExceeded } from './budget.ts';
+import type { Finished, Step } from './iterator.ts';
+import type { Resolution } from './resolution.ts';
+import { groupRRsets } from './rrset.ts';
+import { instruments } from '../telemetry/instruments.ts';
+
+const TYPE_DS = 43;
+/** Seconds a name found bogus is answered SERVFAIL without asking again (Unbound's bogus-ttl). */
+const BOGUS_TTL = 60;
+const MAX_MARKS = 10_000;
+
+/** A judged step: secure, insecure or indeterminate with a TTL cap, or bogus with its EDE. */
+export type Verdict = ValidationResult;
+
+type RawLookup = (name: string, type: number) => Promise<Finished>;
+
+export class ValidationStage {
+  readonly validator: Validator;
+  readonly aggressive: AggressiveNsec;
+  private readonly clock: Clock;
+  private readonly marks = new Map<string, { step: Resolution; expiresAt: number }>();
+
+  constructor(validator: Validator, clock: Clock) {
+    this.validator = validator;
+    this.clock = clock;
+    this.aggressive = new AggressiveNsec(clock);
+  }
+
+  /**
+   * Validates what a step says about (name, type). `proof` is the NSEC/NSEC3 of the reply's
+   * authority section (wildcard answers need it). Never throws a validation failure: a bogus
+   * result is a value. A work limit hit while fetching keys ends the query as it would anywhere.
+   */
+  async judge(name: string, type: number, step: Step, proof: RR[], cache: RecordCache, lookup: RawLookup): Promise<Verdict> {
+    const input = validatorInput(name, type, step, proof);
+    if (!input) return { status: 'insecure', reason: 'nothing to validate', work: { verifications: 0, hashes: 0 } };
+    let limit: WorkLimitExceeded | undefined;
+    let fetchFailed = false;
+    const fetch: KeyFetch = async (n, t) => {
+      try {
+        const r = await keyFetch(cache, lookup, n, t);
+        if (r.kind === 'error') fetchFailed = true;
+        return r;
+      } catch (err) {
+        if (!(err instanceof WorkLimitExceeded)) throw err;
+        limit ??= err;
+        return { kind: 'error', reason: err.message };
+      }
+    };
+    const verdict = await this.validator.validateAnswer(input, fetch);
+    if (limit) throw limit;
+    instruments.validations.add(1, { outcome: verdict.status });
+    // A bogus verdict caused by keys that could not be fetched is not remembered: it may pass.
+    if (verdict.status === 'bogus' && !fetchFailed) this.mark(name, type, verdict);
+    return verdict;
+  }
+
+  /** The SERVFAIL a bogus verdict becomes (RFC 8914: the validator's EDE, or DNSSEC Bogus). */
+  servfail(verdict: Verdict): Resolution {
+    const ede = verdict.ede ?? { code: DnssecEde.DNSSEC_BOGUS, text: verdict.reason };
+    return { kind: 'servfail', ede, reason: `DNSSEC bogus: ${verdict.reason}` };
+  }
+
+  /** The remembered SERVFAIL for a name found bogus moments ago, if any. */
+  marked(name: string, type: number): Resolution | undefined {
+    const k = `${name}|${type}`;
+    const m = this.marks.get(k);
+    if (!m) return undefined;
+    if (m.expiresAt > this.clock.now()) return m.step;
+    this.marks.delete(k);
+    return undefined;
+  }
+
+  private mark(name: string, type: number, verdict: Verdict): void {
+    this.marks.set(`${name}|${type}`, { step: this.servfail(verdict), expiresAt: this.clock.now() + BOGUS_TTL * 1000 });
+    if (this.marks.size > MAX_MARKS) this.marks.delete(this.marks.keys().next().value!);
+  }
+}
+
+/** The validator's view of one step: the chain and data with RRSIGs, and the proofs. */
+function validatorInput(qname: string, qtype: number, step: Step, proof: RR[]): AnswerInput | undefined {
+  switch (step.kind) {
+    case 'answer':
+      return { qname, qtype, kind: 'answer', answer: step.answer, authority: [...step.authority, ...proof] };
+    case 'cname':
+      return { qname, qtype, kind: 'answer', answer: step.records, authority: proof };
+    case 'nodata':
+    case 'nxdomain':
+      return { qname, qtype, kind: step.kind, answer: step.answer, authority: step.authority };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The validator's KeyFetch over the resolver (RFC 4035 §5: DS and DNSKEY are ordinary
+ * lookups). A DS learnt from a referral is used as it is: the validator checks its RRSIGs.
+ */
+async function keyFetch(cache: RecordCache, lookup: RawLookup, name: string, type: number): ReturnType<KeyFetch> {
+  if (type === TYPE_DS) {
+    const ds = await cache.getRRset(name, type);
+    if (ds && ds.signatures.length > 0) return { kind: 'rrset', rrset: ds };
+  }
+  const r = await lookup(name, type);
+  switch (r.kind) {
+    case 'answer': {
+      const set = groupRRsets(r.answer).find((s) => s.name === name && s.type === type);
+      return set ? { kind: 'rrset', rrset: set } : { kind: 'error', reason: `the answer for ${name}/${type} holds no such RRset` };
+    }
+    case 'nodata':
+    case 'nxdomain':
+      return { kind: 'negative', authority: r.authority };
+    case 'servfail':
+    case 'refused':
+      return { kind: 'error', reason: r.reason, ede: r.ede };
+  }
+}
