@@ -51,6 +51,7 @@ export function andnsTarget(o: AndnsOptions = {}): Target {
         '--root-hints', ctx.hintsFile,
         '--upstream-port', String(ctx.upstreamPort),
         '--allow-local-upstream',
+        '--no-dnssec', // the simulated internet of the benchmarks is unsigned
         '--no-ipv6-upstream',
         '--log-level', 'warn',
         ...(workers > 1 ? ['--workers', String(workers)] : []),

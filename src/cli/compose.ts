@@ -2,7 +2,9 @@
 // only its part (resolver options, cache options) and the real clock and sockets.
 
 import { MemoryRecordCache } from '../cache/record-cache.ts';
-import type { AndnsConfig } from '../config/load.ts';
+import type { AndnsConfig, ValidationConfig } from '../config/load.ts';
+import { parseTrustAnchors } from '../dnssec/anchors.ts';
+import { Validator } from '../dnssec/validator.ts';
 import { SocketTransport } from '../net/socket-transport.ts';
 import { coalescing } from '../resolver/coalesce.ts';
 import type { Resolve } from '../resolver/resolution.ts';
@@ -30,9 +32,19 @@ export function composeStack(config: AndnsConfig, log: Logger): Stack {
   }
   const transport = new SocketTransport();
   const cache = new MemoryRecordCache(config.cache, systemClock);
-  const resolver = new Resolver({ transport, cache, clock: systemClock, options: config.resolver, log });
+  const validator = config.validation ? makeValidator(config.validation) : undefined;
+  const resolver = new Resolver({ transport, cache, clock: systemClock, options: config.resolver, log, ...(validator ? { validator } : {}) });
   // Coalescing wraps resolution (STYLE 8): a burst for one cold name resolves it once.
   const resolve = coalescing((q) => resolver.resolve(q));
   const hot = new HotAnswers(HOT_TIER, systemClock);
   return { pipeline: createPipeline({ resolve, log, hot }), resolve, close: () => transport.close() };
+}
+
+/** The DNSSEC validator: anchors as loaded (already checked), the wall clock in seconds. */
+function makeValidator(v: ValidationConfig): Validator {
+  return new Validator({
+    trustAnchors: parseTrustAnchors(v.trustAnchors.join('\n')),
+    negativeTrustAnchors: v.negativeTrustAnchors,
+    now: () => systemClock.now() / 1000,
+  });
 }

@@ -27,7 +27,8 @@ const configFlags: FlagSpec[] = [
   { name: 'no-qname-minimisation', type: 'boolean', help: 'send the full name to every server (disables RFC 9156 QNAME minimisation)', default: 'minimisation on' },
   { name: 'no-ipv6-upstream', type: 'boolean', help: 'never query servers over IPv6', default: 'IPv6 used' },
   { name: 'allow-local-upstream', type: 'boolean', help: 'allow queries to loopback/private addresses (simulated internets)', default: 'refused' },
-  { name: 'trust-anchors', type: 'string', value: 'FILE', help: 'DS/DNSKEY trust anchors; accepted now, DNSSEC validation is not built yet', default: 'none: no validation' },
+  { name: 'trust-anchors', type: 'string', value: 'FILE', help: 'DS/DNSKEY trust anchors for DNSSEC validation (zone-file form)', default: 'root.ds (the root KSKs) at the package root' },
+  { name: 'no-dnssec', type: 'boolean', help: 'do not validate DNSSEC (no AD, no bogus SERVFAIL); for unsigned simulated internets', default: 'validation on' },
   { name: 'log-level', type: 'string', value: 'LEVEL', help: `one of ${LOG_LEVELS.join(', ')} (JSON lines on stderr)`, default: d.logLevel },
 ];
 
@@ -79,6 +80,7 @@ export function overridesFrom(values: ParsedFlags['values']): Overrides {
     qnameMinimisation: values['no-qname-minimisation'] ? false : undefined,
     ipv6Upstream: values['no-ipv6-upstream'] ? false : undefined,
     allowLocalUpstream: values['allow-local-upstream'] ? true : undefined,
+    dnssec: values['no-dnssec'] ? false : undefined,
     trustAnchors: str('trust-anchors'),
     logLevel: str('log-level'),
     doh: values['doh'] as string[] | undefined,

@@ -26,9 +26,7 @@ export async function serve(args: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
   const config = loadConfig({ configFile: values['config'] as string | undefined, overrides: overridesFrom(values) });
   const log = createLogger(config.logLevel);
-  if (config.trustAnchors.length > 0) {
-    log.warn('trust anchors loaded but DNSSEC validation is not implemented yet: answers are not validated', { anchors: config.trustAnchors.length });
-  }
+  if (!config.validation) log.warn('DNSSEC validation is off (--no-dnssec): answers are not validated');
   const stack = composeStack(config, log);
   const server = await startServer(config.server, stack.pipeline, log).catch((err: Error) => {
     stack.close();

@@ -4,13 +4,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CacheOptions } from '../cache/options.ts';
+import { parseTrustAnchors } from '../dnssec/anchors.ts';
+import { PresentationError } from '../dnssec/presentation.ts';
 import { HintsError, parseRootHints } from '../resolver/hints.ts';
 import type { ResolverOptions, ServerHint } from '../resolver/options.ts';
 import type { ServerOptions } from '../server/options.ts';
 import type { LogLevel } from '../util/log.ts';
 import { ConfigError } from './check.ts';
 import {
-  checkConsistency, checkFileConfig, DEFAULT_ROOT_HINTS_FILE, defaultFileConfig, fieldChecks, isTrustAnchorRecord,
+  checkConsistency, checkFileConfig, DEFAULT_ROOT_HINTS_FILE, DEFAULT_TRUST_ANCHORS_FILE, defaultFileConfig, fieldChecks, isTrustAnchorRecord,
   urlPath, type FileConfig, type Source,
 } from './schema.ts';
 
@@ -22,6 +24,7 @@ export interface Overrides {
   qnameMinimisation?: boolean;
   ipv6Upstream?: boolean;
   allowLocalUpstream?: boolean;
+  dnssec?: boolean;
   trustAnchors?: string;
   logLevel?: string;
   doh?: string[];
@@ -32,13 +35,18 @@ export interface Overrides {
   tlsKey?: string;
 }
 
+export interface ValidationConfig {
+  readonly trustAnchors: readonly string[];
+  readonly negativeTrustAnchors: readonly string[];
+}
+
 /** The whole configuration, frozen; each module is handed only its own part. */
 export interface AndnsConfig {
   readonly server: ServerOptions;
   readonly resolver: ResolverOptions;
   readonly cache: CacheOptions;
-  /** DS/DNSKEY records in presentation form; empty = no validation (the validator is a later issue). */
-  readonly trustAnchors: readonly string[];
+  /** DNSSEC validation: trust anchors (DS/DNSKEY in presentation form) and negative ones; undefined when off. */
+  readonly validation: ValidationConfig | undefined;
   readonly logLevel: LogLevel;
   /** Where the root hints came from (a file path, or "inline"), for the start-up message. */
   readonly rootHintsOrigin: string;
@@ -79,8 +87,9 @@ function readJson(path: string): unknown {
 
 /** File names inside a config file are relative to that file, so a config can travel with its data. */
 function relativeTo(dir: string, config: FileConfig): FileConfig {
+  const shipped = [DEFAULT_ROOT_HINTS_FILE, DEFAULT_TRUST_ANCHORS_FILE];
   const fix = <T>(source: Source<T>): Source<T> =>
-    'file' in source && source.file !== DEFAULT_ROOT_HINTS_FILE ? { file: resolve(dir, source.file) } : source;
+    'file' in source && !shipped.includes(source.file) ? { file: resolve(dir, source.file) } : source;
   const file = (name: string): string => (name === '' ? name : resolve(dir, name));
   return {
     ...config,
@@ -98,6 +107,7 @@ function applyOverrides(config: FileConfig, o: Overrides, cwd: string): FileConf
   if (o.qnameMinimisation !== undefined) out.qnameMinimisation = o.qnameMinimisation;
   if (o.ipv6Upstream !== undefined) out.ipv6Upstream = o.ipv6Upstream;
   if (o.allowLocalUpstream !== undefined) out.allowLocalUpstream = o.allowLocalUpstream;
+  if (o.dnssec !== undefined) out.dnssec = o.dnssec;
   if (o.trustAnchors !== undefined) out.trustAnchors = { file: resolve(cwd, o.trustAnchors) };
   if (o.logLevel !== undefined) out.logLevel = fieldChecks.logLevel(o.logLevel, '--log-level');
   if (o.doh !== undefined) out.doh = { ...out.doh, listen: fieldChecks.listen(o.doh, '--doh') };
@@ -134,7 +144,7 @@ function build(c: FileConfig): AndnsConfig {
       limits: c.limits,
     },
     cache: c.cache,
-    trustAnchors: loadTrustAnchors(c.trustAnchors),
+    validation: c.dnssec ? { trustAnchors: loadTrustAnchors(c.trustAnchors), negativeTrustAnchors: c.negativeTrustAnchors } : undefined,
     logLevel: c.logLevel,
     rootHintsOrigin: hints.origin,
   };
@@ -152,14 +162,26 @@ function loadHints(source: Source<ServerHint[]>): { hints: ServerHint[]; origin:
   }
 }
 
+/** Reads and parses the anchors now, so a bad or empty anchor set stops start-up (not every query). */
 function loadTrustAnchors(source: Source<string[]>): string[] {
-  if ('inline' in source) return source.inline;
+  const records = 'inline' in source ? source.inline : readAnchorFile(source.file === DEFAULT_TRUST_ANCHORS_FILE ? join(packageRoot(), source.file) : source.file);
+  if (records.length === 0) throw new ConfigError('trustAnchors', 'no DS or DNSKEY record: give trust anchors, or turn validation off (dnssec: false, --no-dnssec)');
+  try {
+    parseTrustAnchors(records.join('\n'));
+  } catch (err) {
+    if (err instanceof PresentationError) throw new ConfigError('trustAnchors', err.message);
+    throw err;
+  }
+  return records;
+}
+
+function readAnchorFile(file: string): string[] {
   const records: string[] = [];
-  readText(source.file, 'trustAnchors').split(/\r?\n/).forEach((raw, index) => {
+  readText(file, 'trustAnchors').split(/\r?\n/).forEach((raw, index) => {
     const line = raw.replace(/;.*$/, '').trim();
     if (line === '' || line.startsWith('$')) return;
     if (!isTrustAnchorRecord(line)) {
-      throw new ConfigError('trustAnchors', `${source.file} line ${index + 1}: not a DS or DNSKEY record`);
+      throw new ConfigError('trustAnchors', `${file} line ${index + 1}: not a DS or DNSKEY record`);
     }
     records.push(line);
   });

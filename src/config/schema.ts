@@ -22,7 +22,11 @@ export interface FileConfig {
   qnameMinimisation: boolean;
   ipv6Upstream: boolean;
   allowLocalUpstream: boolean;
+  /** DNSSEC validation (RFC 4035 §5); false answers everything unvalidated, without AD. */
+  dnssec: boolean;
   trustAnchors: Source<string[]>;
+  /** Names below which validation is off (RFC 7646), e.g. a zone whose signatures broke. */
+  negativeTrustAnchors: string[];
   forwardZones: ForwardZone[];
   cache: CacheOptions;
   limits: WorkLimits;
@@ -38,6 +42,8 @@ export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'
 
 /** `root.hints` means the IANA file shipped at the package root (resolved by load.ts). */
 export const DEFAULT_ROOT_HINTS_FILE = 'root.hints';
+/** `root.ds` means the root's DS records shipped at the package root: KSK-2017 and KSK-2024. */
+export const DEFAULT_TRUST_ANCHORS_FILE = 'root.ds';
 
 export const defaultFileConfig: FileConfig = {
   listen: [{ address: '127.0.0.1', port: 5353, family: 4 }],
@@ -46,7 +52,9 @@ export const defaultFileConfig: FileConfig = {
   qnameMinimisation: true,
   ipv6Upstream: true,
   allowLocalUpstream: false,
-  trustAnchors: { inline: [] },
+  dnssec: true,
+  trustAnchors: { file: DEFAULT_TRUST_ANCHORS_FILE },
+  negativeTrustAnchors: [],
   forwardZones: [],
   cache: { ...defaultCacheOptions },
   limits: { ...defaultLimits },
@@ -171,7 +179,9 @@ export const fieldChecks = {
   qnameMinimisation: boolean,
   ipv6Upstream: boolean,
   allowLocalUpstream: boolean,
+  dnssec: boolean,
   trustAnchors: stringOr<Source<string[]>>(fileName, inlineAnchors),
+  negativeTrustAnchors: arrayOf(domainName),
   forwardZones: arrayOf(forwardZone),
   cache,
   limits,

@@ -25,7 +25,7 @@ function fails(content: unknown, message: RegExp, overrides?: Overrides): void {
   });
 }
 
-test('defaults: 127.0.0.1:5353, the IANA root hints, port 53, no validation', () => {
+test('defaults: 127.0.0.1:5353, the IANA root hints, port 53, validation from the root DS records', () => {
   const c = loadConfig();
   assert.deepEqual(c.server.listen, [{ address: '127.0.0.1', port: 5353, family: 4 }]);
   assert.equal(c.resolver.rootHints.length, 13);
@@ -35,7 +35,8 @@ test('defaults: 127.0.0.1:5353, the IANA root hints, port 53, no validation', ()
   assert.equal(c.resolver.qnameMinimisation, true);
   assert.equal(c.resolver.ipv6Upstream, true);
   assert.equal(c.resolver.allowLocalUpstream, false);
-  assert.deepEqual(c.trustAnchors, []);
+  assert.deepEqual(c.validation?.trustAnchors.map((a) => a.split(/\s+/)[3]), ['20326', '38696']); // KSK-2017, KSK-2024
+  assert.deepEqual(c.validation?.negativeTrustAnchors, []);
   assert.equal(c.server.tcp.idleTimeoutMs, 10_000);
   assert.equal(c.logLevel, 'info');
 });
@@ -73,6 +74,17 @@ test('nested values are checked with their full path', () => {
   fails([1, 2], /^config: \[1,2\] is not an object/);
 });
 
+test('DNSSEC: off with dnssec false or --no-dnssec; anchors must be there and parse; NTAs are domain names', () => {
+  assert.equal(loadConfig({ configFile: configFile({ dnssec: false }) }).validation, undefined);
+  assert.equal(loadConfig({ overrides: { dnssec: false } }).validation, undefined);
+  fails({ trustAnchors: [] }, /^config: trustAnchors: no DS or DNSKEY record: give trust anchors, or turn validation off/);
+  fails({ trustAnchors: ['. IN DS 99999 8 2 AB'] }, /^config: trustAnchors: bad key tag: 99999/);
+  assert.deepEqual(loadConfig({ configFile: configFile({ trustAnchors: [], dnssec: false }) }).validation, undefined);
+  const c = loadConfig({ configFile: configFile({ negativeTrustAnchors: ['Broken.Example.'] }) });
+  assert.deepEqual(c.validation?.negativeTrustAnchors, ['broken.example']);
+  fails({ negativeTrustAnchors: ['a..b'] }, /^config: negativeTrustAnchors\[0\]: "a..b" is not a domain name/);
+});
+
 test('cross-key rules name the key', () => {
   fails({ cache: { minTtl: 600, maxTtl: 60 } }, /^config: cache\.minTtl: 600 is greater than cache\.maxTtl \(60\)/);
 });
@@ -93,7 +105,7 @@ test('inline root hints, forward zones and trust anchors are accepted and canoni
   assert.deepEqual(c.resolver.rootHints, [{ name: 'ns1.sim', addresses: ['127.53.0.1', '::1'] }]);
   assert.equal(c.rootHintsOrigin, 'inline');
   assert.deepEqual(c.resolver.forwardZones.map((f) => f.zone), ['corp.example', '.']);
-  assert.equal(c.trustAnchors.length, 1);
+  assert.equal(c.validation?.trustAnchors.length, 1);
 });
 
 test('files named in a config file are relative to it; a hints file with no address is refused', () => {
@@ -102,7 +114,7 @@ test('files named in a config file are relative to it; a hints file with no addr
   const c = loadConfig({ configFile: configFile({ rootHints: 'sim.hints', trustAnchors: 'anchors' }), cwd: '/' });
   assert.deepEqual(c.resolver.rootHints, [{ name: 'ns1.sim', addresses: ['127.53.0.1'] }]);
   assert.equal(c.rootHintsOrigin, join(dir, 'sim.hints'));
-  assert.equal(c.trustAnchors.length, 1);
+  assert.equal(c.validation?.trustAnchors.length, 1);
   writeFileSync(join(dir, 'empty.hints'), '. 3600 NS ns1.sim.\n');
   fails({ rootHints: 'empty.hints' }, /^config: rootHints: .*empty\.hints: root hints: no root server has an address/);
   writeFileSync(join(dir, 'bad-anchors'), '. IN A 1.2.3.4\n');
