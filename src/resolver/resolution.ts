@@ -33,6 +33,8 @@ interface Sections {
    * nothing was validated (validation off, or CD=1 on fresh data). Only 'secure' earns AD.
    */
   status?: DnssecStatus;
+  /** An Extended DNS Error to send with the answer, e.g. 3 (Stale Answer, RFC 8767) from serve-stale. */
+  ede?: ExtendedError;
 }
 
 export type Resolution =

@@ -156,9 +156,9 @@ function replyContent(r: Resolution): ReplyContent {
   switch (r.kind) {
     case 'answer':
     case 'nodata':
-      return { rcode: Rcode.NOERROR, answer: r.answer, authority: r.authority, ede: undefined, authentic: r.status === 'secure' };
+      return { rcode: Rcode.NOERROR, answer: r.answer, authority: r.authority, ede: r.ede, authentic: r.status === 'secure' };
     case 'nxdomain':
-      return { rcode: Rcode.NXDOMAIN, answer: r.answer, authority: r.authority, ede: undefined, authentic: r.status === 'secure' };
+      return { rcode: Rcode.NXDOMAIN, answer: r.answer, authority: r.authority, ede: r.ede, authentic: r.status === 'secure' };
     case 'servfail':
       return { rcode: Rcode.SERVFAIL, answer: NO_RECORDS, authority: NO_RECORDS, ede: r.ede };
     case 'refused':

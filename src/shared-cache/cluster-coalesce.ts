@@ -61,6 +61,28 @@ export class ClusterCoalescer {
     };
   }
 
+  /**
+   * Runs `work` while holding the lease of `q`, so that clients missing `q` meanwhile wait for
+   * it as for any resolution; undefined when another process holds the lease or the store
+   * cannot be asked (prefetch: then someone else is already at it, or it is not worth trying).
+   */
+  async underLease<T>(q: ClientQuestion, work: () => Promise<T>): Promise<T | undefined> {
+    const key = this.d.keys.lease(q);
+    let token: string | null;
+    try {
+      token = await this.d.store.lease(key, this.d.options.leaseMs);
+    } catch {
+      return undefined;
+    }
+    if (token === null) return undefined;
+    this.stats.leasesTaken++;
+    try {
+      return await work();
+    } finally {
+      void this.finish(key, token);
+    }
+  }
+
   async close(): Promise<void> {
     const unsubscribe = await this.subscription;
     this.subscription = undefined;

@@ -31,15 +31,25 @@ export interface SharedRecordCacheDeps {
   clock: Clock;
   /** TTL floor and ceilings (the same settings as the in-process cache). */
   caps: CacheOptions;
-  options: Pick<SharedCacheOptions, 'hotMaxBytes' | 'hotMaxAgeMs' | 'staleWindowMs'>;
+  options: Pick<SharedCacheOptions, 'hotMaxBytes' | 'hotMaxAgeMs' | 'staleWindowMs' | 'prefetchPercent'>;
   log: Logger;
   stats?: SharedCacheStats;
 }
 
 const TYPE_CNAME = 5;
 
+/** An answer served near its expiry: (name, type) was asked, `key` holds what answered it. */
+export interface DueEntry {
+  name: string;
+  type: number;
+  key: string;
+  expiresAt: number;
+}
+
 export class SharedRecordCache implements RecordCache {
   readonly stats: SharedCacheStats;
+  /** Hears of answers in the last prefetchPercent of their TTL (the prefetcher sets it). */
+  onNearExpiry: ((due: DueEntry) => void) | undefined;
   private readonly d: SharedRecordCacheDeps;
   private readonly hot: HotMap;
   private lastWarn = 0;
@@ -61,15 +71,33 @@ export class SharedRecordCache implements RecordCache {
     const keys = type === TYPE_CNAME ? [k.rrset(name, type), k.nxdomain(name)] : [k.rrset(name, type), k.nxdomain(name), k.rrset(name, TYPE_CNAME)];
     const [set, nx, cname] = await this.fetch(keys, name);
     const rrset = positive(set, type);
-    if (rrset && rrset.rank >= Rank.NONAUTH_ANSWER) return { kind: 'rrset', rrset };
+    if (rrset && rrset.rank >= Rank.NONAUTH_ANSWER) return this.served(name, type, keys[0]!, set!, { kind: 'rrset', rrset });
     const negative = nodata(set, type) ?? nxdomain(nx);
-    if (negative) return { kind: 'negative', negative };
+    if (negative) return this.served(name, type, negative.kind === 'nodata' ? keys[0]! : keys[1]!, (negative.kind === 'nodata' ? set : nx)!, { kind: 'negative', negative });
     const alias = positive(cname, TYPE_CNAME);
     // A CNAME at the name proves the name exists, so no NXDOMAIN above it can apply: skip that
     // second round trip (RFC 8020 §2 concerns names below a nonexistent one).
-    if (alias && alias.rank >= Rank.NONAUTH_ANSWER) return { kind: 'cname', cname: alias };
+    if (alias && alias.rank >= Rank.NONAUTH_ANSWER) return this.served(name, type, keys[2]!, cname!, { kind: 'cname', cname: alias });
     const above = await this.nxdomainAbove(name);
     return above ? { kind: 'negative', negative: above } : undefined;
+  }
+
+  /** Expiry of the value under `key` in the shared store itself (not this process's copy). */
+  async storedExpiry(key: string, name: string): Promise<number | undefined> {
+    const [buf] = await this.d.store.mget([key]);
+    const value = this.decode(key, buf ?? null, name);
+    return value ? expiryOf(value) : undefined;
+  }
+
+  /** Tells the prefetcher about an answer read in the last part of its TTL (prefetchPercent). */
+  private served(name: string, type: number, key: string, value: CacheValue, answer: CacheAnswer): CacheAnswer {
+    const listener = this.onNearExpiry;
+    const percent = this.d.options.prefetchPercent;
+    if (listener && percent > 0) {
+      const expiresAt = expiryOf(value);
+      if (expiresAt - this.d.clock.now() <= value.ttl * 10 * percent) listener({ name, type, key, expiresAt });
+    }
+    return answer;
   }
 
   async getRRset(name: string, type: number): Promise<CachedRRset | undefined> {

@@ -19,8 +19,16 @@ export interface SharedCacheStats {
   leasesTaken: number;
   leaseWaits: number;
   leaseFallbacks: number;
+  /** Answers served from expired data (RFC 8767). */
+  staleAnswers: number;
+  /** Entries queued for a refresh, refreshed, and skipped (another front-end did it, or too late). */
+  prefetchQueued: number;
+  prefetchDone: number;
+  prefetchSkipped: number;
 }
 
 export function newStats(): SharedCacheStats {
-  return { hotHits: 0, storeHits: 0, misses: 0, corrupt: 0, storeErrors: 0, writes: 0, writesKept: 0, leasesTaken: 0, leaseWaits: 0, leaseFallbacks: 0 };
+  return {
+    hotHits: 0, storeHits: 0, misses: 0, corrupt: 0, storeErrors: 0, writes: 0, writesKept: 0, leasesTaken: 0, leaseWaits: 0, leaseFallbacks: 0,
+    staleAnswers: 0, prefetchQueued: 0, prefetchDone: 0, prefetchSkipped: 0 };
 }

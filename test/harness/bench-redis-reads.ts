@@ -25,7 +25,7 @@ function pct(sorted: Float64Array, p: number): string {
 function cacheOn(store: RedisClusterStore, hotMaxBytes: number): SharedRecordCache {
   return new SharedRecordCache({
     store, keys: new KeySpace('bench:'), clock: systemClock, caps: defaultCacheOptions, log: silentLogger,
-    options: { hotMaxBytes, hotMaxAgeMs: 60_000, staleWindowMs: 60_000 },
+    options: { hotMaxBytes, hotMaxAgeMs: 60_000, staleWindowMs: 60_000, prefetchPercent: 0 },
   });
 }
 

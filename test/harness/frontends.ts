@@ -1,13 +1,14 @@
 // "Front-ends" for shared-cache tests: each is a Resolver with its own shared-cache client (its
 // own Redis connections and hot map, as a separate process would have) over one simulated
-// internet, wrapped in cluster and in-process coalescing as the pipeline will wrap it.
+// internet, wrapped as the server wraps it (resolve-chain.ts: coalescing, serve-stale, lease, prefetch).
 
 import { Resolver } from '../../src/resolver/resolver.ts';
-import { coalescing } from '../../src/resolver/coalesce.ts';
 import { defaultLimits, type ServerHint } from '../../src/resolver/options.ts';
 import type { ClientQuestion, Resolution, Resolve } from '../../src/resolver/resolution.ts';
 import { defaultCacheOptions } from '../../src/cache/options.ts';
 import { openSharedCache, type SharedCache } from '../../src/shared-cache/index.ts';
+import { resolveChain, type ResolveChain } from '../../src/shared-cache/resolve-chain.ts';
+import type { RecordCache } from '../../src/cache/record-cache.ts';
 import { defaultSharedCacheOptions, redisOptions, type SharedCacheOptions } from '../../src/shared-cache/options.ts';
 import type { RedisStoreOptions } from '../../src/shared-cache/redis-options.ts';
 import type { SharedStore } from '../../src/shared-cache/store.ts';
@@ -21,6 +22,7 @@ export interface FrontEnd {
   resolve: Resolve;
   resolver: Resolver;
   shared: SharedCache;
+  chain: ResolveChain;
 }
 
 export interface FrontEndSetup {
@@ -46,9 +48,10 @@ export async function openFrontEnd(setup: FrontEndSetup, t?: { after(fn: () => P
   };
   const shared = await openSharedCache(options, { clock: setup.clock, caps: defaultCacheOptions, log: silentLogger, ...(setup.store ? { store: setup.store } : {}) });
   t?.after(() => shared.close());
-  const resolver = new Resolver({
-    transport: new MemoryTransport(setup.net),
-    cache: shared.cache,
+  const transport = new MemoryTransport(setup.net);
+  const makeResolver = (cache: RecordCache): Resolver => new Resolver({
+    transport,
+    cache,
     clock: setup.clock,
     options: {
       rootHints: setup.rootHints ?? [{ name: 'a.root', addresses: ['127.53.0.1'] }],
@@ -61,8 +64,21 @@ export async function openFrontEnd(setup: FrontEndSetup, t?: { after(fn: () => P
     },
     log: silentLogger,
   });
-  const resolve = coalescing(shared.coalescer.wrap((q) => resolver.resolve(q)));
-  return { resolve, resolver, shared };
+  const resolver = makeResolver(shared.cache);
+  // The chain the server uses: coalescing → serve-stale → cluster lease → resolver, and prefetch.
+  const chain = resolveChain({
+    shared,
+    makeResolve: (cache) => {
+      const r = cache === shared.cache ? resolver : makeResolver(cache);
+      return (q) => r.resolve(q);
+    },
+    options,
+    clock: setup.clock,
+    log: silentLogger,
+    maxCnameChain: defaultLimits.maxCnameChain,
+  });
+  t?.after(async () => chain.close());
+  return { resolve: chain.resolve, resolver, shared, chain };
 }
 
 export const question = (qname: string, qtype = 1): ClientQuestion => ({

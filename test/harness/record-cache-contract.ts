@@ -38,7 +38,7 @@ export function recordCacheContract(label: string, store: () => SharedStore, ski
       process: (over = {}) =>
         new SharedRecordCache({
           store: s, keys, clock, caps: { ...defaultCacheOptions, ...over }, log: silentLogger,
-          options: { hotMaxBytes: 1 << 20, hotMaxAgeMs: 2000, staleWindowMs: 60_000 },
+          options: { hotMaxBytes: 1 << 20, hotMaxAgeMs: 2000, staleWindowMs: 60_000, prefetchPercent: 0 },
         }),
     };
   };
