@@ -9,7 +9,7 @@ import { renderReport, type ReportSection } from '../report/html.ts';
 import { writePng } from '../report/png.ts';
 import { andnsTarget } from './andns.ts';
 import { SERVER_CPU, CLIENT_CPU, startBenchEnv, type BenchEnv } from './env.ts';
-import { cacheHit, coldResolution, type BenchSettings } from './scenarios.ts';
+import { cacheHit, coldResolution, dohThroughput, type BenchSettings } from './scenarios.ts';
 import { summarize, summaryHtml, summaryMarkdown, type TargetOutcome } from './summary.ts';
 import type { RunningTarget, Target } from './target.ts';
 import { unboundTarget } from './unbound.ts';
@@ -70,8 +70,15 @@ async function main(): Promise<void> {
         continue;
       }
       try {
-        const hit = await withTarget(env, target, (t) => cacheHit(env, t, s));
+        const hit = await withTarget(env, target, async (t) => {
+          const h = await cacheHit(env, t, s);
+          // The cache is warm now: DoH reuses it (targets without DoH skip this).
+          o.doh = await dohThroughput(env, t, s);
+          if (!t.doh) o.errors.push('DoH: not served by this target yet');
+          return h;
+        });
         Object.assign(o, hit);
+        for (const d of o.doh ?? []) console.log(`${d.label}: ${d.qps} req/s, p99 ${d.latency.p99Ms} ms`);
         console.log(`${target.name}: cache hit ${hit.saturation.qps} q/s at ${hit.saturation.server?.meanCpuPercent}% CPU; at ${s.rate} q/s p50 ${hit.fixedRate.latency.p50Ms} p99 ${hit.fixedRate.latency.p99Ms} p99.9 ${hit.fixedRate.latency.p999Ms} ms`);
       } catch (err) {
         o.errors.push(`cache hit: ${(err as Error).message}`);
@@ -95,6 +102,7 @@ async function main(): Promise<void> {
   const sections: ReportSection[] = [
     { title: 'Cache hit at saturation', note: `Closed loop, ${s.concurrency} outstanding over 8 UDP sockets, ${s.durationS} s, every ordinary name of the simulated internet (warmed first). The resolver's CPU is its own process time (softirq work on loopback is not in it).`, runs: runs((o) => o.saturation) },
     { title: `Cache hit at a fixed ${s.rate} q/s`, note: 'Open loop: latency from each query\'s intended send time, so stalls are not hidden (no coordinated omission).', runs: runs((o) => o.fixedRate) },
+    { title: 'DoH (HTTP/2, POST) on a warm cache', note: 'Closed loop over one HTTP/2 connection (100 streams) and over eight (400 streams), through undici.', runs: outcomes.flatMap((o) => o.doh ?? []) },
     { title: `Cold resolution at ${s.rttMs} ms RTT`, note: `${s.coldNames} never-seen names on a freshly started resolver, ${s.coldConcurrency} at a time; the delay is added by the simulated authoritative servers themselves (no netem here).`, runs: runs((o) => o.cold?.run) },
   ];
   const title = 'andns beside Unbound on the simulated internet';

@@ -100,3 +100,28 @@ export async function coldResolution(env: BenchEnv, target: RunningTarget, s: Be
     network.reset(); // the servers' query logs would otherwise grow over a long bench
   }
 }
+
+/**
+ * DoH (RFC 8484, POST over HTTP/2) on a warm cache: closed loop over one connection (100
+ * streams) and over eight (400 streams in all). Only for targets that serve DoH.
+ */
+export async function dohThroughput(env: BenchEnv, target: RunningTarget, s: BenchSettings): Promise<RunResult[]> {
+  if (!target.doh) return [];
+  const slug = target.name.replace(/[^a-z0-9]+/gi, '-');
+  const out: RunResult[] = [];
+  for (const [connections, concurrency] of [[1, 100], [8, 400]] as const) {
+    const run = await runGenerator(
+      [
+        '--server', `${target.doh.host}:${target.doh.port}`, '--transport', 'doh', '--insecure', '--doh-path', target.doh.path,
+        '--queries', env.hotFile, '--pid', target.pids().join(','), '--duration', String(s.durationS),
+        '--mode', 'closed', '--channels', String(connections), '--concurrency', String(concurrency),
+        '--label', `${target.name} DoH, ${connections} connection${connections > 1 ? 's' : ''}`,
+      ],
+      join(env.workDir, `doh-${connections}-${slug}.json`),
+      CLIENT_CPU,
+      s.durationS,
+    );
+    out.push(run.result);
+  }
+  return out;
+}

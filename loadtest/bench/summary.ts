@@ -10,6 +10,8 @@ export interface TargetOutcome {
   saturation?: RunResult;
   fixedRate?: RunResult;
   cold?: ColdResult;
+  /** DoH over one connection, then over eight. */
+  doh?: RunResult[];
   /** Why a scenario did not run. */
   errors: string[];
 }
@@ -28,6 +30,8 @@ export interface SummaryRow {
   coldP99Ms?: number;
   coldMeanVsBase?: number;
   upstreamPerName?: number;
+  dohOneConnection?: number;
+  dohManyConnections?: number;
   errors: string[];
 }
 
@@ -60,6 +64,8 @@ export function summarize(outcomes: TargetOutcome[], base = 'unbound'): SummaryR
       coldP99Ms: o.cold?.run.latency.p99Ms,
       coldMeanVsBase: ratio(o.cold?.run.latency.meanMs, b?.cold?.run.latency.meanMs),
       upstreamPerName: o.cold?.upstreamPerName,
+      dohOneConnection: o.doh?.[0]?.qps,
+      dohManyConnections: o.doh?.[1]?.qps,
       errors: [...o.errors, ...lagWarning(o.fixedRate)],
     };
   });
@@ -79,6 +85,8 @@ const COLUMNS: [keyof SummaryRow, string][] = [
   ['coldP99Ms', 'cold p99 ms'],
   ['coldMeanVsBase', 'cold mean ÷ Unbound'],
   ['upstreamPerName', 'upstream queries per name'],
+  ['dohOneConnection', 'DoH req/s, 1 connection'],
+  ['dohManyConnections', 'DoH req/s, 8 connections'],
 ];
 
 const cell = (v: unknown): string => (v === undefined ? '–' : typeof v === 'number' ? v.toLocaleString('en') : String(v));
