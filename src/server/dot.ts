@@ -17,8 +17,9 @@ export async function listenDot(at: ListenAddress, pipeline: Pipeline, options: 
     // ALPN "dot" (IANA registry, RFC 7858 §3.1 era); clients that send no ALPN are served too.
     ALPNProtocols: ['dot'],
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-    // A client may send its queries, then close its side and still wait for answers (RFC 7766 §6.2.4).
-    allowHalfOpen: true,
+    // No half-open TLS: with it, a client that finishes the handshake and leaves at once is never
+    // handed over and its socket stays open for ever (Node 24). TLS clients end with close_notify.
+    allowHalfOpen: false,
   });
   // Handshakes in progress count too: over the cap the kernel-accepted connection is closed at once.
   server.maxConnections = options.maxConnections;
