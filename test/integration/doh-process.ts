@@ -25,10 +25,20 @@ export interface DohWorld {
   stop(): Promise<void>;
 }
 
-/** A plain A-record name whose first address is a loopback host address (127.100/16). */
+/**
+ * A plain A-record name on a loopback host address (127.100/16) with no AAAA record: clients
+ * then never try an address off this machine (the sim's AAAA records are in 2001:db8::/32).
+ */
 export function webName(internet: Internet): CatalogueEntry {
-  const entry = internet.catalogue.find((e) => e.type === 'A' && e.rcode === 'NOERROR' && e.answerTypes?.length === e.rdata?.length && e.rdata![0]!.startsWith('127.100.'));
-  if (!entry) throw new Error('the simulated internet has no plain A name on 127.100/16');
+  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const hasAaaa = (name: string): boolean => {
+    const apex = [...internet.zones.keys()].filter((z) => name.endsWith(`.${z}`)).sort((x, y) => y.length - x.length)[0];
+    if (apex === undefined) return true;
+    const relative = name.slice(0, -apex.length - 1);
+    return new RegExp(`^(?:${escape(relative)}|${escape(name)}\\.)\\s+(?:\\d+\\s+)?AAAA\\s`, 'm').test(internet.zones.get(apex)!.text);
+  };
+  const entry = internet.catalogue.find((e) => e.type === 'A' && e.rcode === 'NOERROR' && e.answerTypes?.length === e.rdata?.length && e.rdata![0]!.startsWith('127.100.') && !hasAaaa(e.name));
+  if (!entry) throw new Error('the simulated internet has no A-only name on 127.100/16');
   return entry;
 }
 
