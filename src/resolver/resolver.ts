@@ -35,8 +35,12 @@ export interface ResolverDeps {
 
 const TYPE_RRSIG = 46;
 
-/** 'validate': a CD=0 client's lookup. 'raw': CD=1, and the resolver's own DS/DNSKEY/NS-address lookups. */
-type Mode = 'validate' | 'raw';
+/**
+ * 'validate': a CD=0 client's lookup. 'cd': a CD=1 client's, unvalidated (RFC 4035 §3.2.2).
+ * 'raw': the resolver's own DS/DNSKEY/NS-address lookups, whose data the validator checks
+ * wherever it is used.
+ */
+type Mode = 'validate' | 'cd' | 'raw';
 
 /** A step and the DNSSEC status it carries (absent: not validated). */
 interface Judged {
@@ -82,7 +86,7 @@ export class Resolver {
     if (q.qtype === T.ANY) return minimalAny(q.qname);
     const work = new Work(new Budget(this.options.limits, this.clock));
     // RFC 4035 §3.2.2: CD=1 asks for the data unvalidated; the client validates it itself.
-    const mode: Mode = this.validation && !q.checkingDisabled ? 'validate' : 'raw';
+    const mode: Mode = !this.validation ? 'raw' : q.checkingDisabled ? 'cd' : 'validate';
     try {
       const found = q.recursionDesired ? await this.lookup(q.qname, q.qtype, work, mode) : await this.fromCacheOnly(q.qname, q.qtype, work, mode);
       return q.dnssecOk || q.qtype === TYPE_RRSIG ? found : withoutDnssecRecords(found);
@@ -165,7 +169,10 @@ export class Resolver {
     const fresh = await this.iterator.iterate(name, type, work);
     const data = fresh.step.kind !== 'servfail' && fresh.step.kind !== 'refused';
     if (!v || !data) {
-      await storeLearned(this.cache, fresh.learned, {});
+      // A CD=1 client's data is not stored at all while validation is on: layers that read the
+      // cache directly (serve-stale, prefetch, other front-ends) must never find unjudged
+      // answers a bogus zone may have sent. Key and NS-address data is stored unchecked.
+      if (mode !== 'cd') await storeLearned(this.cache, fresh.learned, {});
       return { step: fresh.step };
     }
     const verdict = await v.judge(name, type, fresh.step, fresh.learned.proof.flatMap((s) => [...s.records, ...s.signatures]), this.cache, raw);

@@ -61,3 +61,13 @@ export function question(qname: string, qtype: number, flags: Partial<ClientQues
 }
 
 export const rcodeOf = { answer: 'NOERROR', nodata: 'NOERROR', nxdomain: 'NXDOMAIN', servfail: 'SERVFAIL', refused: 'REFUSED' } as const;
+
+/** The first signed second-level zone of the internet with this DNSKEY algorithm and denial kind, under a signed TLD. */
+export function signedZone(internet: Internet, algorithm: number, denial: 'NSEC' | 'NSEC3'): string {
+  for (const [apex, sim] of internet.zones) {
+    if (apex.split('.').length !== 2 || apex.endsWith('.example') || !internet.catalogue.some((e) => e.name === `www.${apex}` && e.dnssec?.status === 'secure')) continue;
+    const key = sim.zone.records.find((r) => r.type === 'DNSKEY' && r.name === apex);
+    if (key && (key.data as { algorithm: number }).algorithm === algorithm && sim.zone.records.some((r) => r.type === denial)) return apex;
+  }
+  throw new Error(`no signed zone with algorithm ${algorithm} and ${denial}`);
+}
