@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The `andns` command: dispatches to `serve` or `query` and maps errors to exit statuses
+// The `andns` command: dispatches to `serve`, `query` or `cache` and maps errors to exit statuses
 // (0 ok, 1 failure or bad config, 2 usage error).
 
 import { ConfigError } from '../config/check.ts';
 import { ListenError } from '../server/server.ts';
+import { cache, CACHE_USAGE, CacheCommandError } from './cache.ts';
 import { UsageError } from './flags.ts';
 import { query, QUERY_USAGE } from './query.ts';
 import { serve, SERVE_USAGE } from './serve.ts';
@@ -11,6 +12,7 @@ import { serve, SERVE_USAGE } from './serve.ts';
 const USAGE = `usage:
   ${SERVE_USAGE}
   ${QUERY_USAGE}
+  ${CACHE_USAGE}
   andns COMMAND --help   (every flag with its default)
 `;
 
@@ -22,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
         return await serve(rest);
       case 'query':
         return await query(rest);
+      case 'cache':
+        return await cache(rest);
       case 'help':
       case '--help':
       case '-h':
@@ -37,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`andns: ${err.message}\n${USAGE}`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof ListenError) {
+    if (err instanceof ConfigError || err instanceof ListenError || err instanceof CacheCommandError) {
       process.stderr.write(`andns: ${err.message}\n`);
       return 1;
     }

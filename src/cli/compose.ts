@@ -1,43 +1,73 @@
 // The composition root: builds the resolver stack from the frozen config, handing each module
 // only its part (resolver options, cache options) and the real clock and sockets.
 
-import { MemoryRecordCache } from '../cache/record-cache.ts';
+import type { RecordCache } from '../cache/record-cache.ts';
 import type { AndnsConfig, ValidationConfig } from '../config/load.ts';
 import { parseTrustAnchors } from '../dnssec/anchors.ts';
 import { Validator } from '../dnssec/validator.ts';
 import { SocketTransport } from '../net/socket-transport.ts';
-import { coalescing } from '../resolver/coalesce.ts';
+import { InfraCache } from '../resolver/infra.ts';
 import type { Resolve } from '../resolver/resolution.ts';
 import { Resolver } from '../resolver/resolver.ts';
 import { isSpecialUse } from '../resolver/special-use.ts';
 import { HotAnswers } from '../server/hot-answers.ts';
 import { createPipeline, type Pipeline } from '../server/pipeline.ts';
+import { openSharedCache, type SharedCache } from '../shared-cache/index.ts';
+import { resolveChain } from '../shared-cache/resolve-chain.ts';
 import { systemClock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 
-/** The hot wire-answer tier; with only the embedded cache behind it, entries live their TTL. */
-const HOT_TIER = { maxBytes: 64 * 1024 * 1024, maxAgeMs: 24 * 3_600_000 };
+/**
+ * How long the hot wire-answer tier keeps an entry without a look at the shared cache. With
+ * Redis, other front-ends change the cluster's view, so it is sharedCache.hotMaxAgeMs (a few
+ * seconds); the embedded store changes only through this process (whose flushes reach the hot
+ * tier at once), so entries may live their TTL.
+ */
+const EMBEDDED_HOT_MAX_AGE_MS = 24 * 3_600_000;
 
 export interface Stack {
   pipeline: Pipeline;
   resolve: Resolve;
-  /** Aborts upstream exchanges still in flight. */
-  close(): void;
+  /** The shared cache: its flusher serves the control endpoint. */
+  shared: SharedCache;
+  /** Stops prefetch, leaves the shared cache and aborts upstream exchanges still in flight. */
+  close(): Promise<void>;
 }
 
-export function composeStack(config: AndnsConfig, log: Logger): Stack {
+export async function composeStack(config: AndnsConfig, log: Logger): Promise<Stack> {
   const addresses = config.resolver.rootHints.flatMap((h) => h.addresses);
   if (!config.resolver.allowLocalUpstream && addresses.every(isSpecialUse)) {
     log.warn('every root hint address is loopback/private, and such upstreams are refused: set allowLocalUpstream (--allow-local-upstream)');
   }
   const transport = new SocketTransport();
-  const cache = new MemoryRecordCache(config.cache, systemClock);
   const validator = config.validation ? makeValidator(config.validation) : undefined;
-  const resolver = new Resolver({ transport, cache, clock: systemClock, options: config.resolver, log, ...(validator ? { validator } : {}) });
-  // Coalescing wraps resolution (STYLE 8): a burst for one cold name resolves it once.
-  const resolve = coalescing((q) => resolver.resolve(q));
-  const hot = new HotAnswers(HOT_TIER, systemClock);
-  return { pipeline: createPipeline({ resolve, log, hot }), resolve, close: () => transport.close() };
+  // The serving resolver and prefetch's refreshing one share sockets, server knowledge and keys.
+  const infra = new InfraCache(systemClock);
+  const makeResolve = (cache: RecordCache): Resolve => {
+    const resolver = new Resolver({ transport, cache, clock: systemClock, options: config.resolver, log, infra, ...(validator ? { validator } : {}) });
+    return (q) => resolver.resolve(q);
+  };
+  const options = config.sharedCache;
+  // Redis down at start-up does not stop us: the breaker sends traffic around it until it is back.
+  const shared = await openSharedCache(options, { clock: systemClock, caps: config.cache, log });
+  log.info('shared cache', options.redis ? { store: 'redis-cluster', seeds: options.redis.urls.length, breaker: shared.breaker?.state } : { store: 'embedded' });
+  // coalescing → serve-stale → cluster lease → resolver; prefetch beside it (resolve-chain.ts).
+  const chain = resolveChain({ shared, makeResolve, options, clock: systemClock, log, maxCnameChain: config.resolver.limits.maxCnameChain });
+  const maxAgeMs = options.redis ? options.hotMaxAgeMs : EMBEDDED_HOT_MAX_AGE_MS;
+  const hot = new HotAnswers({ maxBytes: config.hotAnswersMaxBytes, maxAgeMs, prefetchPercent: options.prefetchPercent }, systemClock);
+  // A flush from any front-end (or the control endpoint here) drops the hot tier's copies too.
+  const unsubscribe = await shared.flusher.onFlush((scope) => hot.drop(scope));
+  return {
+    pipeline: createPipeline({ resolve: chain.resolve, log, hot }),
+    resolve: chain.resolve,
+    shared,
+    async close() {
+      chain.close();
+      await unsubscribe().catch(() => undefined);
+      await shared.close().catch((err: Error) => log.warn('shared cache did not close cleanly', { err: err.message }));
+      transport.close();
+    },
+  };
 }
 
 /** The DNSSEC validator: anchors as loaded (already checked), the wall clock in seconds. */

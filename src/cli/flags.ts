@@ -48,6 +48,12 @@ export const serveFlags: FlagSpec[] = [
   { name: 'dot', type: 'string', multiple: true, value: 'ADDR:PORT', help: 'DNS-over-TLS listen address, repeatable; needs --tls-cert/--tls-key', default: 'none' },
   { name: 'tls-cert', type: 'string', value: 'FILE', help: 'PEM certificate chain for DoH and DoT (reloaded on SIGHUP or change)', default: 'none' },
   { name: 'tls-key', type: 'string', value: 'FILE', help: 'PEM private key of that certificate', default: 'none' },
+  {
+    name: 'redis', type: 'string', value: 'URL[,URL…]',
+    help: 'Redis Cluster seed nodes (redis://[user:password@]host:port, rediss:// for TLS): share the cache with every front-end on it', default: 'none: embedded cache',
+  },
+  { name: 'workers', type: 'string', value: 'N', help: 'serving processes on this machine (SO_REUSEPORT); without --redis each has its own cache', default: String(d.workers) },
+  { name: 'control', type: 'string', value: 'ADDR:PORT', help: 'loopback HTTP control endpoint for `andns cache flush`', default: 'none' },
   ...configFlags,
   helpFlag,
 ];
@@ -83,6 +89,9 @@ export function overridesFrom(values: ParsedFlags['values']): Overrides {
     dnssec: values['no-dnssec'] ? false : undefined,
     trustAnchors: str('trust-anchors'),
     logLevel: str('log-level'),
+    redis: str('redis'),
+    workers: str('workers'),
+    control: str('control'),
     doh: values['doh'] as string[] | undefined,
     dohPlain: values['doh-plain'] as string[] | undefined,
     dohPath: str('doh-path'),

@@ -31,7 +31,7 @@ export async function query(args: string[]): Promise<number> {
   const config = loadConfig({ configFile: values['config'] as string | undefined, overrides: overridesFrom(values) });
   // Logs are for servers; a one-shot query only reports warnings and worse unless asked.
   const log = createLogger(values['log-level'] === undefined ? 'warn' : config.logLevel);
-  const stack = composeStack(config, log);
+  const stack = await composeStack(config, log);
   const started = performance.now();
   try {
     // No datagram in between: take the reply whole, as over TCP, so nothing is truncated.
@@ -46,7 +46,7 @@ export async function query(args: string[]): Promise<number> {
     process.stderr.write(`andns: ${rcode}${why}\n`);
     return 1;
   } finally {
-    stack.close();
+    await stack.close();
   }
 }
 

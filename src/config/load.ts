@@ -8,7 +8,9 @@ import { parseTrustAnchors } from '../dnssec/anchors.ts';
 import { PresentationError } from '../dnssec/presentation.ts';
 import { HintsError, parseRootHints } from '../resolver/hints.ts';
 import type { ResolverOptions, ServerHint } from '../resolver/options.ts';
-import type { ServerOptions } from '../server/options.ts';
+import type { ListenAddress, ServerOptions } from '../server/options.ts';
+import type { SharedCacheOptions } from '../shared-cache/options.ts';
+import { loopbackAddress, redisSeeds, sharedCacheOptions } from './cluster.ts';
 import type { LogLevel } from '../util/log.ts';
 import { ConfigError } from './check.ts';
 import {
@@ -27,6 +29,10 @@ export interface Overrides {
   dnssec?: boolean;
   trustAnchors?: string;
   logLevel?: string;
+  /** Redis Cluster seed URLs, comma-separated (--redis). */
+  redis?: string;
+  workers?: string;
+  control?: string;
   doh?: string[];
   dohPlain?: string[];
   dohPath?: string;
@@ -48,6 +54,12 @@ export interface AndnsConfig {
   /** DNSSEC validation: trust anchors (DS/DNSKEY in presentation form) and negative ones; undefined when off. */
   readonly validation: ValidationConfig | undefined;
   readonly logLevel: LogLevel;
+  readonly sharedCache: SharedCacheOptions;
+  /** Bytes of ready wire answers each process keeps (the hot tier). */
+  readonly hotAnswersMaxBytes: number;
+  /** The control endpoint's address; undefined: none. */
+  readonly control: ListenAddress | undefined;
+  readonly workers: number;
   /** Where the root hints came from (a file path, or "inline"), for the start-up message. */
   readonly rootHintsOrigin: string;
 }
@@ -110,6 +122,9 @@ function applyOverrides(config: FileConfig, o: Overrides, cwd: string): FileConf
   if (o.dnssec !== undefined) out.dnssec = o.dnssec;
   if (o.trustAnchors !== undefined) out.trustAnchors = { file: resolve(cwd, o.trustAnchors) };
   if (o.logLevel !== undefined) out.logLevel = fieldChecks.logLevel(o.logLevel, '--log-level');
+  if (o.redis !== undefined) out.sharedCache = { ...out.sharedCache, redis: redisSeeds(o.redis.split(',').filter((u) => u !== ''), '--redis') };
+  if (o.workers !== undefined) out.workers = fieldChecks.workers(numeric(o.workers), '--workers');
+  if (o.control !== undefined) out.control = { listen: [loopbackAddress(o.control, '--control')] };
   if (o.doh !== undefined) out.doh = { ...out.doh, listen: fieldChecks.listen(o.doh, '--doh') };
   if (o.dohPlain !== undefined) out.doh = { ...out.doh, plainListen: fieldChecks.listen(o.dohPlain, '--doh-plain') };
   if (o.dohPath !== undefined) out.doh = { ...out.doh, path: urlPath(o.dohPath, '--doh-path') };
@@ -146,6 +161,10 @@ function build(c: FileConfig): AndnsConfig {
     cache: c.cache,
     validation: c.dnssec ? { trustAnchors: loadTrustAnchors(c.trustAnchors), negativeTrustAnchors: c.negativeTrustAnchors } : undefined,
     logLevel: c.logLevel,
+    sharedCache: sharedCacheOptions(c.sharedCache),
+    hotAnswersMaxBytes: c.sharedCache.hotAnswersMaxBytes,
+    control: c.control.listen[0],
+    workers: c.workers,
     rootHintsOrigin: hints.origin,
   };
 }

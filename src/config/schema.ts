@@ -10,6 +10,7 @@ import {
 import { defaultDohOptions, type DohOptions } from '../doh/options.ts';
 import { defaultTcpOptions, type ListenAddress, type TcpOptions } from '../server/options.ts';
 import { listenAddress } from './listen.ts';
+import { checkCluster, controlCheck, defaultSharedCacheConfig, sharedCacheCheck, workersCheck, type SharedCacheConfig } from './cluster.ts';
 
 /** A file name (relative to the config file, or to the working directory for flags), or inline data. */
 export type Source<T> = { file: string } | { inline: T };
@@ -35,6 +36,12 @@ export interface FileConfig {
   dot: { listen: ListenAddress[] };
   /** Empty strings: not configured (needed only by DoH over TLS and DoT). */
   tls: { cert: string; key: string };
+  /** The cache every front-end shares: embedded, or Redis Cluster (config/cluster.ts). */
+  sharedCache: SharedCacheConfig;
+  /** Loopback HTTP endpoint for `andns cache flush`; none by default. */
+  control: { listen: ListenAddress[] };
+  /** Processes serving (node:cluster with SO_REUSEPORT when above 1). */
+  workers: number;
   logLevel: LogLevel;
 }
 
@@ -62,6 +69,9 @@ export const defaultFileConfig: FileConfig = {
   doh: { ...defaultDohOptions },
   dot: { listen: [] },
   tls: { cert: '', key: '' },
+  sharedCache: { ...defaultSharedCacheConfig },
+  control: { listen: [] },
+  workers: 1,
   logLevel: 'info',
 };
 
@@ -189,6 +199,9 @@ export const fieldChecks = {
   doh,
   dot,
   tls,
+  sharedCache: sharedCacheCheck,
+  control: controlCheck,
+  workers: workersCheck,
   logLevel: oneOf(LOG_LEVELS),
 } satisfies { [K in keyof FileConfig]: Check<FileConfig[K]> };
 
@@ -201,6 +214,7 @@ export function checkFileConfig(value: unknown): FileConfig {
 
 /** Cross-key rules that no single key's check can see. */
 export function checkConsistency(config: FileConfig): void {
+  checkCluster(config);
   if (config.cache.minTtl > config.cache.maxTtl) {
     throw new ConfigError('cache.minTtl', `${config.cache.minTtl} is greater than cache.maxTtl (${config.cache.maxTtl})`);
   }

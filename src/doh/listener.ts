@@ -6,6 +6,7 @@ import type http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ListenAddress } from '../server/options.ts';
+import { streamListenOptions } from '../server/reuse-port.ts';
 import type { TlsCredentials } from '../server/tls.ts';
 import type { Logger } from '../util/log.ts';
 import type { DohHandler } from './handler.ts';
@@ -65,7 +66,7 @@ export class DohListener {
     return new Promise((resolve, reject) => {
       listener.server.once('error', reject);
       // SO_REUSEPORT, as the UDP/TCP front-ends: several andns processes may share the port.
-      listener.server.listen({ host: at.address, port: at.port, ipv6Only: at.family === 6, reusePort: process.platform === 'linux' }, () => {
+      listener.server.listen(streamListenOptions(at), () => {
         listener.server.off('error', reject);
         resolve(listener);
       });

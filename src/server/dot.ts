@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import type { Logger } from '../util/log.ts';
 import type { ListenAddress, TcpOptions } from './options.ts';
 import type { Pipeline } from './pipeline.ts';
+import { streamListenOptions } from './reuse-port.ts';
 import { TcpFrontend } from './tcp.ts';
 import { RESPONSE_PAD_BLOCK, type TlsCredentials } from './tls.ts';
 
@@ -26,7 +27,7 @@ export async function listenDot(at: ListenAddress, pipeline: Pipeline, options: 
   server.on('tlsClientError', (err) => log.debug('dot tls handshake failed', { err: err.message }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: at.address, port: at.port, ipv6Only: at.family === 6, reusePort: process.platform === 'linux' }, () => {
+    server.listen(streamListenOptions(at), () => {
       server.off('error', reject);
       server.on('error', (err) => log.warn('dot listener error', { err: err.message }));
       resolve();

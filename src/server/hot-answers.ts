@@ -23,6 +23,11 @@ export interface HotAnswersOptions {
   /** An entry is dropped this long after it was stored, even if its TTLs run longer, so a
    * front-end never lags the shared tier's view by more (DESIGN §3 coherence). */
   maxAgeMs: number;
+  /**
+   * Entries end when this last part of their TTL begins (%), so that queries there reach the
+   * record cache, which queues the answer for prefetch. 0: entries live their whole TTL.
+   */
+  prefetchPercent?: number;
 }
 
 interface Entry {
@@ -70,15 +75,17 @@ export class HotAnswers {
     const ttlOffsets = new Uint32Array(records.length);
     const ttlExpiry = new Float64Array(records.length);
     let pos = 0;
-    let expiresAt = now + this.options.maxAgeMs;
+    let recordsExpire = Infinity;
     records.forEach((rr, i) => {
       codec.answer.encode(rr, sections, pos);
       ttlOffsets[i] = pos + codec.name.encodingLength(rr.name) + 4; // name, type, class, then TTL
       const expiry = now + (rr.ttl ?? 0) * 1000;
       ttlExpiry[i] = expiry;
-      expiresAt = Math.min(expiresAt, expiry);
+      recordsExpire = Math.min(recordsExpire, expiry);
       pos += sizes[i]!;
     });
+    const kept = ((recordsExpire - now) * (100 - (this.options.prefetchPercent ?? 0))) / 100;
+    const expiresAt = now + Math.min(this.options.maxAgeMs, kept);
     if (expiresAt <= now) return;
     const entry: Entry = { rcode, flags, ancount: answer.length, nscount: authority.length, sections, ttlOffsets, ttlExpiry, expiresAt, bytes: sections.length + ENTRY_OVERHEAD };
     this.remove(key);
@@ -133,6 +140,16 @@ export class HotAnswers {
     this.entries.delete(key);
     this.entries.set(key, entry);
     return out;
+  }
+
+  /** Drops what a cache flush covers (CacheFlusher.onFlush): a type's flush drops the whole name. */
+  drop(scope: { kind: 'all' } | { kind: 'name' | 'type' | 'subtree'; name: string }): number {
+    if (scope.kind === 'all') {
+      const n = this.entries.size;
+      this.clear();
+      return n;
+    }
+    return this.flush(scope.name, scope.kind === 'subtree');
   }
 
   /** Drops every entry whose key's name is `name` (and below it with `subtree`). */

@@ -6,6 +6,7 @@ import { HEADER_SIZE } from '../dns/wire.ts';
 import type { Logger } from '../util/log.ts';
 import type { ListenAddress, TcpOptions } from './options.ts';
 import type { Pipeline } from './pipeline.ts';
+import { streamListenOptions } from './reuse-port.ts';
 
 export class TcpFrontend {
   private readonly server: net.Server;
@@ -29,7 +30,7 @@ export class TcpFrontend {
       // allowHalfOpen: a client may send its queries then shut down its side and still wait for answers.
       const server = net.createServer({ allowHalfOpen: true, noDelay: true });
       server.once('error', reject);
-      server.listen({ host: at.address, port: at.port, ipv6Only: at.family === 6, reusePort: process.platform === 'linux' }, () => {
+      server.listen(streamListenOptions(at), () => {
         server.off('error', reject);
         server.on('error', (err) => log.warn('tcp listener error', { err: err.message }));
         resolve(new TcpFrontend(server, pipeline, options, log, 'connection'));

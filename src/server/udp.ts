@@ -6,6 +6,7 @@ import { EDNS_UDP_SIZE } from '../dns/constants.ts';
 import type { Logger } from '../util/log.ts';
 import type { ListenAddress } from './options.ts';
 import type { Pipeline } from './pipeline.ts';
+import { sharesPort } from './reuse-port.ts';
 
 export class UdpFrontend {
   private readonly socket: dgram.Socket;
@@ -32,11 +33,11 @@ export class UdpFrontend {
 
   static listen(at: ListenAddress, pipeline: Pipeline, log: Logger): Promise<UdpFrontend> {
     return new Promise((resolve, reject) => {
-      // SO_REUSEPORT lets several andns processes share a port (cluster shape, PERFORMANCE.md);
-      // ipv6Only keeps [::] from also taking IPv4, so each listen address means what it says.
+      // SO_REUSEPORT only for node:cluster workers (reuse-port.ts); ipv6Only keeps [::] from
+      // also taking IPv4, so each listen address means what it says.
       const socket = dgram.createSocket({
         type: at.family === 6 ? 'udp6' : 'udp4',
-        reusePort: process.platform === 'linux',
+        reusePort: sharesPort(),
         ipv6Only: at.family === 6,
       });
       socket.once('error', reject);

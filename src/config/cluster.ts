@@ -1,0 +1,131 @@
+// The config keys of the cluster shape: the shared cache (embedded or Redis Cluster), the
+// control endpoint and the number of worker processes, with their checks and defaults.
+
+import { isIP } from 'node:net';
+import { defaultSharedCacheOptions, redisOptions, type SharedCacheOptions } from '../shared-cache/options.ts';
+import { defaultRedisStoreOptions, parseSeeds } from '../shared-cache/redis-options.ts';
+import type { ListenAddress } from '../server/options.ts';
+import { arrayOf, ConfigError, integer, nonEmptyString, object, show, type Check } from './check.ts';
+import { listenAddress } from './listen.ts';
+
+/** The `sharedCache` key as written in the file. */
+export interface SharedCacheConfig {
+  redis: string[];
+  keyPrefix: string;
+  memoryMaxBytes: number;
+  hotMaxBytes: number;
+  hotAnswersMaxBytes: number;
+  hotMaxAgeMs: number;
+  staleWindowMs: number;
+  staleTtl: number;
+  staleAfterMs: number;
+  prefetchPercent: number;
+  prefetchQueueSize: number;
+  prefetchConcurrency: number;
+  leaseMs: number;
+  leasePollMs: number;
+  redisCommandTimeoutMs: number;
+  redisConnectTimeoutMs: number;
+}
+
+const s = defaultSharedCacheOptions;
+export const defaultSharedCacheConfig: SharedCacheConfig = Object.freeze({
+  redis: [],
+  keyPrefix: s.keyPrefix,
+  memoryMaxBytes: s.memoryMaxBytes,
+  hotMaxBytes: s.hotMaxBytes,
+  hotAnswersMaxBytes: 64 * 1024 * 1024,
+  hotMaxAgeMs: s.hotMaxAgeMs,
+  staleWindowMs: s.staleWindowMs,
+  staleTtl: s.staleTtl,
+  staleAfterMs: s.staleAfterMs,
+  prefetchPercent: s.prefetchPercent,
+  prefetchQueueSize: s.prefetchQueueSize,
+  prefetchConcurrency: s.prefetchConcurrency,
+  leaseMs: s.leaseMs,
+  leasePollMs: s.leasePollMs,
+  redisCommandTimeoutMs: defaultRedisStoreOptions.commandTimeoutMs,
+  redisConnectTimeoutMs: defaultRedisStoreOptions.connectTimeoutMs,
+}) as SharedCacheConfig;
+
+const HOUR_MS = 3_600_000;
+const GIB = 1024 * 1024 * 1024;
+
+/** A seed URL: redis:// or rediss:// (TLS), credentials allowed; never echoed with its password. */
+const redisUrl: Check<string> = (value, path) => {
+  const text = nonEmptyString(value, path);
+  try {
+    parseSeeds([text]);
+  } catch (err) {
+    throw new ConfigError(path, (err as Error).message);
+  }
+  return text;
+};
+
+export const redisSeeds: Check<string[]> = (value, path) => {
+  const urls = arrayOf(redisUrl)(value, path);
+  try {
+    if (urls.length > 0) parseSeeds(urls);
+  } catch (err) {
+    throw new ConfigError(path, (err as Error).message);
+  }
+  return urls;
+};
+
+const keyPrefix: Check<string> = (value, path) => {
+  const text = nonEmptyString(value, path);
+  if (/[{}]/.test(text)) throw new ConfigError(path, `${show(value)} must not contain "{" or "}" (Redis Cluster hash tags)`);
+  return text;
+};
+
+export const sharedCacheCheck = object<SharedCacheConfig>(
+  {
+    redis: redisSeeds,
+    keyPrefix,
+    memoryMaxBytes: integer(1, 64 * GIB),
+    hotMaxBytes: integer(0, 64 * GIB),
+    hotAnswersMaxBytes: integer(0, 64 * GIB),
+    hotMaxAgeMs: integer(1, 24 * HOUR_MS),
+    staleWindowMs: integer(0, 30 * 24 * HOUR_MS),
+    staleTtl: integer(1, 3600),
+    staleAfterMs: integer(1, HOUR_MS),
+    prefetchPercent: integer(0, 50),
+    prefetchQueueSize: integer(1, 1_000_000),
+    prefetchConcurrency: integer(1, 1000),
+    leaseMs: integer(10, HOUR_MS),
+    leasePollMs: integer(1, HOUR_MS),
+    redisCommandTimeoutMs: integer(1, HOUR_MS),
+    redisConnectTimeoutMs: integer(1, HOUR_MS),
+  },
+  defaultSharedCacheConfig,
+);
+
+/** The control endpoint has no authentication: it may only listen on loopback. */
+export const loopbackAddress: Check<ListenAddress> = (value, path) => {
+  const at = listenAddress(value, path);
+  const loopback = at.family === 6 ? at.address === '::1' : isIP(at.address) === 4 && at.address.startsWith('127.');
+  if (!loopback) throw new ConfigError(path, `${show(value)} is not a loopback address: the control endpoint has no authentication`);
+  return at;
+};
+
+export const controlCheck = object<{ listen: ListenAddress[] }>({ listen: arrayOf(loopbackAddress) }, { listen: [] });
+
+export const workersCheck = integer(1, 1024);
+
+/** The shared cache's options from its config key. */
+export function sharedCacheOptions(c: SharedCacheConfig): SharedCacheOptions {
+  const { redis, hotAnswersMaxBytes: _, redisCommandTimeoutMs, redisConnectTimeoutMs, ...rest } = c;
+  return {
+    ...defaultSharedCacheOptions,
+    ...rest,
+    ...(redis.length > 0 ? { redis: redisOptions(redis, { commandTimeoutMs: redisCommandTimeoutMs, connectTimeoutMs: redisConnectTimeoutMs }) } : {}),
+  };
+}
+
+/** Cross-key rules of the cluster keys. */
+export function checkCluster(c: { workers: number; listen: ListenAddress[] }): void {
+  // Each worker binds its own socket (SO_REUSEPORT): port 0 would give each a different port.
+  if (c.workers > 1 && c.listen.some((l) => l.port === 0)) {
+    throw new ConfigError('workers', `${c.workers} workers need fixed listen ports (port 0 would differ per worker)`);
+  }
+}
