@@ -42,7 +42,7 @@ export const serveFlags: FlagSpec[] = [
   { name: 'doh', type: 'string', multiple: true, value: 'ADDR:PORT', help: 'DNS-over-HTTPS listen address (HTTP/2 and HTTP/1.1 over TLS), repeatable; needs --tls-cert/--tls-key', default: 'none' },
   {
     name: 'doh-plain', type: 'string', multiple: true, value: 'ADDR:PORT',
-    help: 'DoH over plain HTTP/1.1 and h2c (loopback, behind a TLS proxy), repeatable', default: d.doh.plainListen.map(formatListen).join(', '),
+    help: 'DoH over plain HTTP/1.1 and h2c (loopback, behind a TLS proxy), repeatable', default: d.doh.plainListen.map(formatListen).join(', ') || 'none (npm start: 127.0.0.1:8053)',
   },
   { name: 'doh-path', type: 'string', value: 'PATH', help: 'path of the DoH endpoint (the JSON API is also at /resolve)', default: d.doh.path },
   { name: 'dot', type: 'string', multiple: true, value: 'ADDR:PORT', help: 'DNS-over-TLS listen address, repeatable; needs --tls-cert/--tls-key', default: 'none' },

@@ -23,9 +23,9 @@ export interface DohOptions {
 
 export const defaultDohOptions: DohOptions = Object.freeze({
   listen: [],
-  // The embedded default serves DoH over plain HTTP on loopback: curl, kdig and the JSON API
-  // work at once, and a TLS proxy can front it. Browsers need HTTPS (`listen` with `tls`).
-  plainListen: [{ address: '127.0.0.1', port: 8053, family: 4 as const }],
+  // None unless asked for: `npm start` (the embedded set-up) asks for 127.0.0.1:8053. A fixed
+  // default port here would make every second `andns serve` on the machine fail with EADDRINUSE.
+  plainListen: [],
   path: '/dns-query',
   maxConnections: 1_000,
   maxConcurrentStreams: 100,

@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
@@ -109,13 +110,16 @@ test('SIGHUP reloads a renewed certificate into the running process', async () =
   world.cert = renewed; // later tests trust the certificate now served
 });
 
-test('the default config serves DoH over plain HTTP on loopback and says so at start-up', async () => {
-  const child = spawn(process.execPath, [ANDNS, 'serve', '--listen', '127.0.0.1:0', '--no-dnssec', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+test('npm start (the embedded set-up) serves DoH over plain HTTP on loopback and says so at start-up', async () => {
+  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.match(pkg.scripts['start']!, /andns\.js serve --doh-plain 127\.0\.0\.1:8053$/);
+  // The same command on free ports (8053 may be taken by a developer's own andns).
+  const child = spawn(process.execPath, [ANDNS, 'serve', '--doh-plain', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--no-dnssec', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   for (let i = 0; i < 100 && !out.includes('(DoH:'); i++) await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number];
-  assert.match(out, /andns listening on 127\.0\.0\.1:8053 \(DoH: http:\/\/127\.0\.0\.1:8053\/dns-query, plain HTTP\/1\.1 and h2c\)/);
+  assert.match(out, /andns listening on 127\.0\.0\.1:(\d+) \(DoH: http:\/\/127\.0\.0\.1:\1\/dns-query, plain HTTP\/1\.1 and h2c\)/);
   assert.equal(code, 0);
 });
