@@ -28,8 +28,8 @@ export interface SimOnSockets {
   queries(): number;
 }
 
-export async function simOnSockets(t: After, seed = 7): Promise<SimOnSockets> {
-  const internet = generateInternet({ seed, zones: 30 });
+export async function simOnSockets(t: After, seed = 7, zones = 30): Promise<SimOnSockets> {
+  const internet = generateInternet({ seed, zones });
   const host = await serveNetwork(internet.network);
   t.after(() => host.close());
   const dir = mkdtempSync(join(tmpdir(), 'andns-cluster-'));
