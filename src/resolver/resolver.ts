@@ -36,9 +36,9 @@ export interface ResolverDeps {
 const TYPE_RRSIG = 46;
 
 /**
- * 'validate': a CD=0 client's lookup. 'cd': a CD=1 client's, unvalidated (RFC 4035 §3.2.2).
- * 'raw': the resolver's own DS/DNSKEY/NS-address lookups, whose data the validator checks
- * wherever it is used.
+ * 'validate': a CD=0 client's lookup, and NS-address lookups. 'cd': a CD=1 client's,
+ * unvalidated (RFC 4035 §3.2.2). 'raw': the validator's own DS/DNSKEY fetches (it checks
+ * them itself and keeps the resulting key states in its key cache).
  */
 type Mode = 'validate' | 'cd' | 'raw';
 
@@ -77,7 +77,9 @@ export class Resolver {
       infra,
       options: deps.options,
       log: deps.log,
-      lookup: (name, type, work) => this.lookup(name, type, work, 'raw'),
+      // NS addresses are validated like any answer when validation is on, so that every
+      // answer-rank entry in the cache carries a judged status (see judgedStep).
+      lookup: (name, type, work) => this.lookup(name, type, work, this.validation ? 'validate' : 'raw'),
     });
   }
 
@@ -169,10 +171,10 @@ export class Resolver {
     const fresh = await this.iterator.iterate(name, type, work);
     const data = fresh.step.kind !== 'servfail' && fresh.step.kind !== 'refused';
     if (!v || !data) {
-      // A CD=1 client's data is not stored at all while validation is on: layers that read the
-      // cache directly (serve-stale, prefetch, other front-ends) must never find unjudged
-      // answers a bogus zone may have sent. Key and NS-address data is stored unchecked.
-      if (mode !== 'cd') await storeLearned(this.cache, fresh.learned, {});
+      // While validation is on, only judged data is stored: layers that read the cache
+      // directly (serve-stale, prefetch, other front-ends) must never find an unjudged answer
+      // a bogus zone may have sent. So CD=1 answers and the validator's fetches stay out.
+      if (!this.validation) await storeLearned(this.cache, fresh.learned, {});
       return { step: fresh.step };
     }
     const verdict = await v.judge(name, type, fresh.step, fresh.learned.proof.flatMap((s) => [...s.records, ...s.signatures]), this.cache, raw);

@@ -1,6 +1,7 @@
 // Differential test: andns (the real `andns serve` process) and Unbound resolve the same names
 // of the same simulated internet; rcodes and answer RRsets must agree. Also reports the
-// upstream queries each needed (counted at the simulated servers).
+// upstream queries each needed (counted at the simulated servers). On the signed internet both
+// validate from its root DS, and the AD bit must agree too.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,12 +43,14 @@ function sample(catalogue: CatalogueEntry[], size: number): CatalogueEntry[] {
   return [...special, ...ordinary.filter((_, i) => i % step === 0)].slice(0, size);
 }
 
-function summary(reply: dnsPacket.DecodedPacket): string {
+function summary(reply: dnsPacket.DecodedPacket & { flags?: number }, withAd = false): string {
   const answer = (reply.answers ?? [])
     .filter((a) => a.type !== 'OPT' && a.type !== 'RRSIG')
     .map((a) => `${canonicalName(a.name)} ${a.type} ${rdataText(a as RR).toLowerCase()}`)
     .sort();
-  return `${(reply as { rcode?: string }).rcode} ${answer.join(' | ')}`;
+  const ad = withAd ? ` ad=${((reply.flags ?? 0) & 0x20) !== 0}` : '';
+  // A SERVFAIL's answer section is empty; with CD=0 that is all a client sees of a bogus name.
+  return `${(reply as { rcode?: string }).rcode}${ad} ${answer.join(' | ')}`;
 }
 
 interface Run {
@@ -58,13 +61,13 @@ interface Run {
 }
 
 /** One name at a time, so the upstream queries each name caused can be counted. */
-async function resolveAll(address: string, port: number, names: CatalogueEntry[], network: { totals(): { queries: number } }): Promise<Run> {
+async function resolveAll(address: string, port: number, names: CatalogueEntry[], network: { totals(): { queries: number } }, dnssec = false): Promise<Run> {
   const run: Run = { summaries: new Map(), queriesByTag: new Map(), total: 0 };
   for (const e of names) {
     const before = network.totals().queries;
     const key = `${e.name} ${e.type}`;
     try {
-      run.summaries.set(key, summary(await stubQuery(address, port, { name: e.name, type: e.type, timeoutMs: 15_000 })));
+      run.summaries.set(key, summary(await stubQuery(address, port, { name: e.name, type: e.type, dnssecOk: dnssec, timeoutMs: 15_000 }), dnssec));
     } catch (err) {
       run.summaries.set(key, `ERROR ${(err as Error).message}`);
     }
@@ -111,3 +114,39 @@ test(`diff_unbound: andns and Unbound agree on rcode and answers (QNAME minimisa
   assert.ok(names.length >= 300);
 });
 }
+
+test('diff_unbound: on the signed internet andns and Unbound agree on rcode, AD bit and answers for every DNSSEC case', { timeout: 240_000 }, async (t) => {
+  if (!unboundAvailable()) {
+    if (process.env['CI']) throw new Error('unbound is required in CI (apt-get install unbound)');
+    t.skip('unbound is not installed (apt-get install unbound)');
+    return;
+  }
+  // Signed around the wall clock: Unbound checks signature validity against its own.
+  const internet = generateInternet({ seed: 13, zones: 120, signed: true });
+  const host = await servePort53(internet.network);
+  t.after(() => host.close());
+  const dir = mkdtempSync(join(tmpdir(), 'andns-diff-signed-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'root.hints'), rootHintsText(internet.rootHints));
+  writeFileSync(join(dir, 'root.ds'), internet.dnssec!.trustAnchor);
+  // Every name of the DNSSEC zones, and a sample of the rest (each signing profile is in it).
+  const names = [...internet.catalogue.filter((e) => e.tags.includes('dnssec')), ...sample(internet.catalogue.filter((e) => !e.tags.includes('dnssec')), 260)];
+
+  const unbound = await startUnbound({ rootHintsText: rootHintsText(internet.rootHints), trustAnchors: internet.dnssec!.trustAnchor.trim().split('\n') });
+  t.after(() => unbound.stop());
+  const theirs = await resolveAll(unbound.address, unbound.port, names, internet.network, true);
+
+  const andns = await startServe(['--listen', '127.0.0.1:0', '--root-hints', join(dir, 'root.hints'), '--trust-anchors', join(dir, 'root.ds'), '--upstream-port', '53', '--allow-local-upstream', '--no-ipv6-upstream', '--log-level', 'warn'], 1);
+  t.after(() => andns.stop());
+  const ours = await resolveAll('127.0.0.1', andns.ports.get('127.0.0.1')!, names, internet.network, true);
+
+  const keys = names.map((e) => `${e.name} ${e.type}`);
+  const differences = keys
+    .filter((k) => ours.summaries.get(k) !== theirs.summaries.get(k))
+    .map((k) => `${k}\n    andns:   ${ours.summaries.get(k)}\n    unbound: ${theirs.summaries.get(k)}`);
+  const count = (run: Run, what: RegExp): number => keys.filter((k) => what.test(run.summaries.get(k) ?? '')).length;
+  t.diagnostic(`${names.length} names: AD set andns ${count(ours, / ad=true/)} / unbound ${count(theirs, / ad=true/)}; SERVFAIL andns ${count(ours, /^SERVFAIL/)} / unbound ${count(theirs, /^SERVFAIL/)}`);
+  t.diagnostic(`upstream queries: andns ${ours.total} (${(ours.total / names.length).toFixed(2)}/name), unbound ${theirs.total} (${(theirs.total / names.length).toFixed(2)}/name)`);
+  assert.deepEqual(differences, [], `${differences.length} of ${names.length} names differ`);
+  assert.ok(count(ours, / ad=true/) > 100 && count(ours, /^SERVFAIL/) > 10);
+});

@@ -19,9 +19,9 @@ export interface SigningKey {
 
 /** Ways to break a signed zone, one per validator failure the tests must see. */
 export interface Faults {
-  /** Every RRSIG expired an hour before `now`. */
+  /** Every RRSIG expired two days before `now`. */
   expired?: boolean;
-  /** Every RRSIG's inception an hour after `now`. */
+  /** Every RRSIG's inception two days after `now`. */
   notYetValid?: boolean;
   /** RRSIGs over non-DNSKEY data claim this signer (the signature is made over that claim). */
   signerName?: string;
@@ -158,8 +158,10 @@ interface Node {
 export function signZone(zone: Zone, options: SignOptions): SignedZone {
   const algorithm = options.algorithm ?? Alg.ECDSAP256SHA256;
   const f = options.faults ?? {};
-  const inception = options.inception ?? (f.notYetValid ? options.now + 3600 : options.now - 3600);
-  const expiration = options.expiration ?? (f.expired ? options.now - 3600 : options.now + 30 * 86400);
+  // Faulty windows lie days away from now: validators allow clock skew (andns 5 min, Unbound
+  // up to a day: 10 % of the validity period), and every one of them must see the fault.
+  const inception = options.inception ?? (f.notYetValid ? options.now + 2 * 86400 : f.expired ? options.now - 31 * 86400 : options.now - 3600);
+  const expiration = options.expiration ?? (f.expired ? options.now - 2 * 86400 : options.now + 30 * 86400);
   const ksk = signingKey(algorithm, true, options.keySet);
   const zsk = options.csk ? ksk : signingKey(algorithm, false, options.keySet);
   const keys = options.csk ? [ksk] : [ksk, zsk];
