@@ -31,7 +31,8 @@ export interface Setup {
   validator: Validator;
 }
 
-export function signedSetup(over: Partial<ValidatorOptions> & { qnameMinimisation?: boolean } = {}): Setup {
+/** `off`: the same resolver without a validator (for cost comparisons). */
+export function signedSetup(over: Partial<ValidatorOptions> & { qnameMinimisation?: boolean; off?: boolean } = {}): Setup {
   const internet = signedInternet();
   internet.network.reset();
   const clock = new ManualClock(NOW * 1000);
@@ -51,7 +52,7 @@ export function signedSetup(over: Partial<ValidatorOptions> & { qnameMinimisatio
       limits: defaultLimits,
     },
     log: silentLogger,
-    validator,
+    ...(over.off ? {} : { validator }),
   });
   return { internet, resolver, cache, clock, validator };
 }
