@@ -6,6 +6,7 @@ import { EdeCode } from '../dns/constants.ts';
 import type { RR } from '../dns/message.ts';
 import { isSubdomain, labelCount, parentName, selfAndAncestors, suffixOf } from '../dns/name.ts';
 import { Rank, type NegativeAnswer, type RecordCache, type RRset } from '../cache/record-cache.ts';
+import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { WorkLimitExceeded, type Work } from './budget.ts';
 import type { UpstreamClient } from './exchange.ts';
@@ -57,6 +58,8 @@ interface ZoneServers {
 // RFC 9156 §2.3: one label per step for the first few, then bigger steps, and a cap.
 const MAX_MINIMISE_COUNT = 10;
 const MINIMISE_ONE_LAB = 4;
+const MINIMISED_NX_HOLD_MS = 60_000;
+const MINIMISED_NX_MAX = 10_000;
 /** Glue-less NS names looked up at once when no server address is known. */
 const PARALLEL_NS_LOOKUPS = 2;
 
@@ -64,6 +67,7 @@ export interface IteratorDeps {
   client: UpstreamClient;
   cache: RecordCache;
   infra: InfraCache;
+  clock: Clock;
   options: ResolverOptions;
   log: Logger;
   /** The resolver's full lookup (cache + CNAMEs), for NS address sub-queries. */
@@ -73,6 +77,8 @@ export interface IteratorDeps {
 export class Iterator {
   private readonly d: IteratorDeps;
   private readonly inflight = new Map<string, number>();
+  /** Minimised names that drew NXDOMAIN, until when (relaxed minimisation, see below). */
+  private readonly minimisedNx = new Map<string, number>();
   private priming: Promise<void> | undefined;
 
   constructor(deps: IteratorDeps) {
@@ -89,15 +95,29 @@ export class Iterator {
       if (this.d.infra.zoneFailed(servers.zone)) {
         return failed(EdeCode.CACHED_ERROR, `servers of ${servers.zone} failed moments ago`, 'RFC 9520 cached failure');
       }
-      const target = minimise && steps < MAX_MINIMISE_COUNT ? minimisedName(known, name, steps) : name;
+      let target = minimise && steps < MAX_MINIMISE_COUNT ? minimisedName(known, name, steps) : name;
+      if (target !== name && this.minimisedNxdomain(target)) {
+        // This zone's servers said NXDOMAIN to this minimised name moments ago; ask the full name.
+        minimise = false;
+        target = name;
+      }
       const minimised = target !== name;
-      if (minimised) steps++;
+      if (minimised) {
+        steps++;
+        // Known to exist (cached data, NODATA or CNAME): no need to ask, reveal one more label
+        // (Unbound skips such queries too).
+        if (await this.d.cache.answer(target, T.A)) {
+          known = target;
+          continue;
+        }
+      }
       const askType = minimised ? T.A : type;
       const reply = await this.askZone(servers, target, askType, work);
       if (!reply || (minimised && reply.kind === 'nxdomain')) {
         // Relaxed minimisation: some servers answer errors or NXDOMAIN to empty non-terminals;
         // ask them the full name before believing it (Unbound's non-strict mode does the same).
         if (minimised) {
+          if (reply) this.rememberMinimisedNxdomain(target);
           minimise = false;
           continue;
         }
@@ -126,6 +146,24 @@ export class Iterator {
       if (!minimised) return step;
       known = target; // the minimised name exists inside this zone: reveal one more label
     }
+  }
+
+  private minimisedNxdomain(name: string): boolean {
+    const until = this.minimisedNx.get(name);
+    if (until === undefined) return false;
+    if (until > this.d.clock.now()) return true;
+    this.minimisedNx.delete(name);
+    return false;
+  }
+
+  /**
+   * Relaxed minimisation does not believe a minimised NXDOMAIN (it may be a broken server's
+   * answer for an empty non-terminal), but remembers it briefly so that the next names below
+   * go straight to the full query instead of asking the same minimised name again.
+   */
+  private rememberMinimisedNxdomain(name: string): void {
+    this.minimisedNx.set(name, this.d.clock.now() + MINIMISED_NX_HOLD_MS);
+    if (this.minimisedNx.size > MINIMISED_NX_MAX) this.minimisedNx.delete(this.minimisedNx.keys().next().value!);
   }
 
   /** Turns an answer, CNAME or negative reply into a step and what it taught (stored by the resolver). */

@@ -75,6 +75,7 @@ export class Resolver {
       client,
       cache: deps.cache,
       infra,
+      clock: deps.clock,
       options: deps.options,
       log: deps.log,
       // NS addresses are validated like any answer when validation is on, so that every

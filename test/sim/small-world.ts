@@ -61,6 +61,8 @@ away CNAME web.gluelss.com.
 only-a A 192.0.2.11
 ; a long name: 0x20 then carries ~40 bits of case entropy (spoofing tests)
 thequickbrownfoxjumpsoverthelazydog A 192.0.2.12
+; ent.example.com is an empty non-terminal
+deep.ent A 192.0.2.13
 `;
 const GLUELESS = `
 $ORIGIN gluelss.com.

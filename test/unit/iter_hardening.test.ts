@@ -138,3 +138,21 @@ test('iter_lame_memory: a server found lame for a zone is asked last for that zo
   for (let i = 0; i < 20; i++) assert.equal((await w.resolver.resolve(q(`n${i}.lame.com`))).kind, 'nxdomain');
   assert.ok(w.server('ns1.lame.com').queries <= 5, `lame server asked ${w.server('ns1.lame.com').queries} times`);
 });
+
+test('iter_qmin: a minimised name known from the cache is not asked again', async () => {
+  const w = smallWorld({}, {}, { qnameMinimisation: true });
+  assert.equal((await w.resolver.resolve(q('ent.example.com'))).kind, 'nodata');
+  const before = w.server('ns1.example.com').log.length;
+  assert.equal(first(await w.resolver.resolve(q('deep.ent.example.com'))), '192.0.2.13');
+  const asked = w.server('ns1.example.com').log.slice(before).map((e) => e.qname.toLowerCase());
+  assert.deepEqual(asked, ['deep.ent.example.com'], 'the cached NODATA at ent.example.com spares a query');
+});
+
+test('iter_qmin: a minimised NXDOMAIN is not believed, but the full name is asked next time at once', async () => {
+  const w = smallWorld({}, {}, { qnameMinimisation: true });
+  assert.equal((await w.resolver.resolve(q('www.nxns.com'))).kind, 'servfail');
+  const asked = w.server('ns.net').log.map((e) => e.qname.toLowerCase()).filter((n) => n.endsWith('nowhere.net'));
+  // Two glue-less lookups start together, so at most two minimised queries; six before the fix.
+  assert.ok(asked.filter((n) => n === 'nowhere.net').length <= 2, `minimised name asked again and again: ${asked.join(' ')}`);
+  assert.ok(asked.every((n) => n === 'nowhere.net' || /^ns\d+\.nowhere\.net$/.test(n)));
+});
