@@ -38,6 +38,8 @@ export function serveAsWorker(stack: Stack, lines: string[]): void {
 /** In the primary: runs the workers until SIGTERM/SIGINT; resolves the exit status. */
 export async function runWorkers(config: AndnsConfig, log: Logger): Promise<number> {
   const started = new Map<Worker, number>();
+  /** Workers that finished starting; one stopped before that dies of the SIGTERM itself. */
+  const serving = new Set<Worker>();
   const pending = new Map<number, (reply: ToPrimary & { type: 'flushed' }) => void>();
   let nextId = 0;
   let stopping = false;
@@ -49,7 +51,10 @@ export async function runWorkers(config: AndnsConfig, log: Logger): Promise<numb
     const worker = cluster.fork();
     started.set(worker, Date.now());
     worker.on('message', (m: ToPrimary) => {
-      if (m?.type === 'ready') ready(m.lines);
+      if (m?.type === 'ready') {
+        serving.add(worker);
+        ready(m.lines);
+      }
       else if (m?.type === 'flushed') pending.get(m.id)?.(m);
     });
   };
@@ -122,18 +127,18 @@ export async function runWorkers(config: AndnsConfig, log: Logger): Promise<numb
       stopping = true;
       log.info('stopping: workers draining in-flight queries', { signal });
       void control?.close();
-      const codes: (number | null)[] = [];
+      let clean = true;
       const deadline = setTimeout(() => {
         log.error('workers did not finish in time; killing them');
         for (const w of started.keys()) w.process.kill('SIGKILL');
         resolve(1);
       }, config.resolver.limits.maxQueryTimeMs + DRAIN_GRACE_MS);
-      cluster.on('exit', (_w, code) => {
-        codes.push(code);
+      cluster.on('exit', (w, code, sig) => {
+        if (code !== 0 && (serving.has(w) || sig !== 'SIGTERM')) clean = false;
         if (started.size > 0) return;
         clearTimeout(deadline);
         log.info('stopped');
-        resolve(codes.every((c) => c === 0) ? 0 : 1);
+        resolve(clean ? 0 : 1);
       });
       for (const w of started.keys()) w.process.kill('SIGTERM');
     };
