@@ -31,6 +31,8 @@ export interface RRset {
   signatures: RR[];
   /** Validation outcome; absent means 'unchecked'. Bogus data is never cached. */
   status?: DnssecStatus;
+  /** A CNAME the resolver synthesised from a DNAME (RFC 6672 §3.2): derived, never stored. */
+  synthesised?: boolean;
 }
 
 export interface CachedRRset extends RRset {

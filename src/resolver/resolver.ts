@@ -4,20 +4,21 @@
 
 import { EdeCode } from '../dns/constants.ts';
 import type { RR } from '../dns/message.ts';
-import type { CachedNegative, CachedRRset, DnssecStatus, RecordCache } from '../cache/record-cache.ts';
+import { Rank, type CachedNegative, type CachedRRset, type DnssecStatus, type RecordCache } from '../cache/record-cache.ts';
+import { selfAndAncestors } from '../dns/name.ts';
 import type { Validator } from '../dnssec/validator.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { Budget, Work, WorkLimitExceeded } from './budget.ts';
 import { UpstreamClient } from './exchange.ts';
 import { InfraCache } from './infra.ts';
-import { Iterator, type Finished, type Step } from './iterator.ts';
+import { Iterator, type Finished, type Learned, type Step } from './iterator.ts';
 import { capStep, restoreJudged, storeLearned } from './store.ts';
 import { ValidationStage } from './validate.ts';
 import type { ResolverOptions } from './options.ts';
 import type { ClientQuestion, Resolution } from './resolution.ts';
 import { groupRRsets, setRecords } from './rrset.ts';
-import { T } from './scrub.ts';
+import { synthesiseCname, T } from './scrub.ts';
 import type { UpstreamTransport } from './upstream.ts';
 import { instruments } from '../telemetry/instruments.ts';
 
@@ -34,6 +35,8 @@ export interface ResolverDeps {
 }
 
 const TYPE_RRSIG = 46;
+/** Bound on remembered DNAME owners (they are rare; the set only avoids blind cache lookups). */
+const MAX_DNAME_OWNERS = 10_000;
 
 /**
  * 'validate': a CD=0 client's lookup, and NS-address lookups. 'cd': a CD=1 client's,
@@ -61,6 +64,7 @@ export class Resolver {
   private readonly log: Logger;
   private readonly iterator: Iterator;
   private readonly validation: ValidationStage | undefined;
+  private readonly dnameOwners = new Set<string>();
 
   constructor(deps: ResolverDeps) {
     this.cache = deps.cache;
@@ -175,11 +179,13 @@ export class Resolver {
       // While validation is on, only judged data is stored: layers that read the cache
       // directly (serve-stale, prefetch, other front-ends) must never find an unjudged answer
       // a bogus zone may have sent. So CD=1 answers and the validator's fetches stay out.
+      this.noteDnames(fresh.learned);
       if (!this.validation) await storeLearned(this.cache, fresh.learned, {});
       return { step: fresh.step };
     }
     const verdict = await v.judge(name, type, fresh.step, fresh.learned.proof.flatMap((s) => [...s.records, ...s.signatures]), this.cache, raw);
     if (verdict.status === 'bogus') return { step: v.servfail(verdict) };
+    this.noteDnames(fresh.learned);
     await storeLearned(this.cache, fresh.learned, verdict);
     const step = capStep(fresh.step, verdict.ttl);
     // RFC 8198: validated NSECs of a negative answer deny other names later, without upstream.
@@ -189,6 +195,32 @@ export class Resolver {
     return { step, status: verdict.status };
   }
 
+  /** Remembers the owners of DNAMEs learnt, so cache lookups below them can synthesise. */
+  private noteDnames(learned: Learned): void {
+    for (const { set } of learned.rrsets) {
+      if (set.type !== T.DNAME) continue;
+      this.dnameOwners.add(set.name);
+      if (this.dnameOwners.size > MAX_DNAME_OWNERS) this.dnameOwners.delete(this.dnameOwners.values().next().value!);
+    }
+  }
+
+  /** RFC 6672: a cached DNAME above `name` answers it with the DNAME and a synthesised CNAME. */
+  private async fromCachedDname(name: string, remaining: (expiresAt: number) => number): Promise<Cached | undefined> {
+    if (this.dnameOwners.size === 0) return undefined;
+    for (const owner of selfAndAncestors(name).slice(1)) {
+      if (!this.dnameOwners.has(owner)) continue;
+      const dname = await this.cache.getRRset(owner, T.DNAME);
+      if (!dname || dname.rank < Rank.NONAUTH_ANSWER || dname.records.length !== 1) continue;
+      const cname = synthesiseCname(dname, name);
+      if (!cname) return undefined;
+      const ttl = remaining(dname.expiresAt);
+      const records = [...setRecords(dname, ttl, true), ...setRecords(cname, ttl, false)];
+      const target = cname.records[0]!.data as string;
+      return { step: { kind: 'cname', records, target }, entry: dname, remaining: ttl, ...statusOf(dname.status) };
+    }
+    return undefined;
+  }
+
   private async fromCache(name: string, type: number): Promise<Cached | undefined> {
     const now = this.clock.now();
     const remaining = (expiresAt: number): number => Math.max(0, Math.ceil((expiresAt - now) / 1000));
@@ -196,7 +228,7 @@ export class Resolver {
     const found = await this.cache.answer(name, type);
     switch (found?.kind) {
       case undefined:
-        return undefined;
+        return this.fromCachedDname(name, remaining);
       case 'rrset': {
         const ttl = remaining(found.rrset.expiresAt);
         const step: Step = { kind: 'answer', answer: setRecords(found.rrset, ttl, true), authority: [] };

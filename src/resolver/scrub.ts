@@ -98,13 +98,13 @@ export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
 }
 
 /** The CNAME a DNAME implies for `name` (RFC 6672 §2.2); undefined if the result is too long. */
-function synthesiseCname(dname: RRset, name: string): RRset | undefined {
+export function synthesiseCname(dname: RRset, name: string): RRset | undefined {
   const rr = dname.records[0]!;
   const target = (rr as { data: string }).data;
   const prefix = dname.name === '.' ? name : name.slice(0, name.length - dname.name.length - 1);
   const synthesised = target === '.' ? prefix : `${prefix}.${target}`;
   if (synthesised.length > 253) return undefined;
-  return { name, type: T.CNAME, records: [{ name, type: 'CNAME', class: 'IN', ttl: rr.ttl ?? 0, data: synthesised }], signatures: [] };
+  return { name, type: T.CNAME, records: [{ name, type: 'CNAME', class: 'IN', ttl: rr.ttl ?? 0, data: synthesised }], signatures: [], synthesised: true };
 }
 
 /** A/AAAA sets of the additional section owned by the NS sets' targets (and in bailiwick). */

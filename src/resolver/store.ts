@@ -29,7 +29,10 @@ function withStatus(set: RRset, j: Judgement): RRset {
 /** Stores what the iterator learnt for one step. */
 export async function storeLearned(cache: RecordCache, learned: Learned, j: Judgement): Promise<void> {
   if (j.status === 'bogus') return;
-  for (const { set, rank } of learned.rrsets) await cache.putRRset(withStatus(set, j), rank);
+  for (const { set, rank } of learned.rrsets) {
+    // A synthesised CNAME is re-derived from its cached DNAME, so answers keep the DNAME.
+    if (!set.synthesised) await cache.putRRset(withStatus(set, j), rank);
+  }
   const neg = learned.negative;
   if (neg) {
     const ttl = j.ttl === undefined ? neg.ttl : Math.min(neg.ttl, j.ttl);
