@@ -58,7 +58,7 @@ export async function composeStack(config: AndnsConfig, log: Logger): Promise<St
   // A flush from any front-end (or the control endpoint here) drops the hot tier's copies too.
   const unsubscribe = await shared.flusher.onFlush((scope) => hot.drop(scope));
   return {
-    pipeline: createPipeline({ resolve: chain.resolve, log, hot }),
+    pipeline: createPipeline({ resolve: chain.resolve, log, hot, chaos: config.server.chaos }),
     resolve: chain.resolve,
     shared,
     async close() {

@@ -148,6 +148,7 @@ function build(c: FileConfig): AndnsConfig {
       doh: c.doh,
       dot: c.dot.listen,
       tls: c.tls.cert !== '' && c.tls.key !== '' ? c.tls : undefined,
+      chaos: c.chaos,
     },
     resolver: {
       rootHints: hints.hints,

@@ -36,6 +36,8 @@ export interface FileConfig {
   dot: { listen: ListenAddress[] };
   /** Empty strings: not configured (needed only by DoH over TLS and DoT). */
   tls: { cert: string; key: string };
+  /** CHAOS-class identity answers (id.server, version.bind); empty strings: refused. */
+  chaos: { identity: string; version: string };
   /** The cache every front-end shares: embedded, or Redis Cluster (config/cluster.ts). */
   sharedCache: SharedCacheConfig;
   /** Loopback HTTP endpoint for `andns cache flush`; none by default. */
@@ -69,6 +71,7 @@ export const defaultFileConfig: FileConfig = {
   doh: { ...defaultDohOptions },
   dot: { listen: [] },
   tls: { cert: '', key: '' },
+  chaos: { identity: '', version: '' },
   sharedCache: { ...defaultSharedCacheConfig },
   control: { listen: [] },
   workers: 1,
@@ -181,6 +184,15 @@ const dot = object<{ listen: ListenAddress[] }>({ listen: arrayOf(listenAddress)
 
 const tls = object<{ cert: string; key: string }>({ cert: nonEmptyString, key: nonEmptyString }, { cert: '', key: '' });
 
+/** A TXT character-string holds at most 255 octets (RFC 1035 §3.3). */
+const txtText: Check<string> = (value, path) => {
+  if (typeof value !== 'string' || Buffer.byteLength(value) > 255) {
+    throw new ConfigError(path, `${show(value)} is not a string of at most 255 bytes`);
+  }
+  return value;
+};
+const chaos = object<{ identity: string; version: string }>({ identity: txtText, version: txtText }, { identity: '', version: '' });
+
 /** Checks of each top-level key; flags reuse them so a bad flag is reported like a bad key. */
 export const fieldChecks = {
   listen: arrayOf(listenAddress, 1),
@@ -199,6 +211,7 @@ export const fieldChecks = {
   doh,
   dot,
   tls,
+  chaos,
   sharedCache: sharedCacheCheck,
   control: controlCheck,
   workers: workersCheck,

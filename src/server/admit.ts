@@ -1,15 +1,20 @@
 // Admission: decides from the header and question alone whether a query is dropped, refused
 // with an error at once, or handed to resolution. Every rule cites the RFC it follows.
 
-import { Opcode, QClass, Rcode } from '../dns/constants.ts';
+import { EdeCode, Opcode, QClass, Rcode } from '../dns/constants.ts';
 import { HEADER_SIZE, peekQuery, type QueryView } from '../dns/wire.ts';
 import type { ExtendedError } from '../resolver/resolution.ts';
 
 /** RFC 6891 §9: extended rcode 16, "unsupported EDNS version". */
 export const BADVERS = 16;
-/** RFC 8914 §4.22: "Not Supported" (the constants table has no entry for it yet). */
-const EDE_NOT_SUPPORTED = 21;
 const QTYPE_IXFR = 251;
+const QTYPE_TXT = 16;
+const CHAOS_NAMES = new Map<string, 'identity' | 'version'>([
+  ['id.server', 'identity'],
+  ['hostname.bind', 'identity'],
+  ['version.bind', 'version'],
+  ['version.server', 'version'],
+]);
 const QTYPE_AXFR = 252;
 
 export type Admission =
@@ -17,7 +22,9 @@ export type Admission =
   | { kind: 'drop' }
   /** Answer at once with `rcode`. Without `query` the reply carries no question (it could not be read). */
   | { kind: 'error'; rcode: number; ede: ExtendedError | undefined; query: QueryView | undefined; reason: string }
-  | { kind: 'resolve'; query: QueryView };
+  | { kind: 'resolve'; query: QueryView }
+  /** A CHAOS-class TXT question for the server's identity or version (RFC 4892). */
+  | { kind: 'chaos'; query: QueryView; about: 'identity' | 'version' };
 
 const DROP: Admission = { kind: 'drop' };
 
@@ -35,14 +42,19 @@ export function admit(message: Buffer): Admission {
   const query = peeked.query;
   // RFC 6891 §6.1.3: a version we do not implement gets BADVERS and our highest version (0).
   if (query.edns && query.edns.version > 0) return error(BADVERS, undefined, query, `EDNS version ${query.edns.version}`);
-  // Only the Internet class has a namespace to resolve; CHAOS (version.bind etc.) may come later.
+  // RFC 4892 §2: the server-identity names of class CHAOS, answered by the pipeline's policy.
+  if (query.qclass === QClass.CH && query.qtype === QTYPE_TXT) {
+    const about = CHAOS_NAMES.get(query.qname);
+    if (about) return { kind: 'chaos', query, about };
+  }
+  // Only the Internet class has a namespace to resolve.
   if (query.qclass !== QClass.IN) {
-    return error(Rcode.REFUSED, { code: EDE_NOT_SUPPORTED, text: 'only class IN is served' }, query, `class ${query.qclass}`);
+    return error(Rcode.REFUSED, { code: EdeCode.NOT_SUPPORTED, text: 'only class IN is served' }, query, `class ${query.qclass}`);
   }
   // Zone transfers (RFC 5936, RFC 1995) are an authoritative server's business; a resolver
   // holds no zone to transfer. REFUSED, as Unbound and BIND's resolvers answer, marks it policy.
   if (query.qtype === QTYPE_AXFR || query.qtype === QTYPE_IXFR) {
-    return error(Rcode.REFUSED, { code: EDE_NOT_SUPPORTED, text: 'zone transfers are not served' }, query, 'zone transfer');
+    return error(Rcode.REFUSED, { code: EdeCode.NOT_SUPPORTED, text: 'zone transfers are not served' }, query, 'zone transfer');
   }
   return { kind: 'resolve', query };
 }

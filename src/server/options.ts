@@ -29,6 +29,15 @@ export interface ServerOptions {
   dot?: ListenAddress[];
   /** Certificate and key for DoH over TLS and DoT; needed when either has a listener. */
   tls?: TlsFiles;
+  /** Answers to CHAOS identity queries; an empty string leaves that query refused. */
+  chaos?: ChaosOptions;
+}
+
+export interface ChaosOptions {
+  /** TXT for id.server and hostname.bind (RFC 4892): which front-end answered. */
+  identity: string;
+  /** TXT for version.bind and version.server. */
+  version: string;
 }
 
 export const defaultTcpOptions: TcpOptions = Object.freeze({

@@ -3,9 +3,11 @@
 
 import { CLASSIC_UDP_SIZE, EdeCode, Flag, Rcode } from '../dns/constants.ts';
 import { HEADER_SIZE, peekQuery, type QueryView } from '../dns/wire.ts';
+import type { RR } from '../dns/message.ts';
 import type { ClientQuestion, Resolution, Resolve } from '../resolver/resolution.ts';
 import type { Logger } from '../util/log.ts';
 import { admit } from './admit.ts';
+import type { ChaosOptions } from './options.ts';
 import { hotKey, type HotAnswers } from './hot-answers.ts';
 import { encodeReply, headerOnlyReply, MAX_MESSAGE_SIZE, type ReplyContent } from './reply.ts';
 
@@ -14,6 +16,8 @@ export interface PipelineDeps {
   log: Logger;
   /** Ready wire answers per process; without it every query goes through `resolve`. */
   hot?: HotAnswers;
+  /** CHAOS identity answers (RFC 4892); absent or empty: such queries are refused. */
+  chaos?: ChaosOptions;
 }
 
 /** Answers one client message. Never throws: a bug becomes a logged SERVFAIL. */
@@ -84,6 +88,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
       const query = admission.query;
       const limit = replyLimit(query, maxUdpSize);
+      if (admission.kind === 'chaos') {
+        const content = chaosContent(query, admission.about === 'identity' ? deps.chaos?.identity : deps.chaos?.version);
+        return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock), content };
+      }
       const key = hot ? hotKey(query) : '';
       const cached = useHot ? hot?.reply(message, query, key, limit) : undefined;
       if (cached) return { kind: 'hot', reply: cached };
@@ -164,6 +172,15 @@ function replyContent(r: Resolution): ReplyContent {
     case 'refused':
       return { rcode: Rcode.REFUSED, answer: NO_RECORDS, authority: NO_RECORDS, ede: r.ede };
   }
+}
+
+/** The TXT answer to a CHAOS identity query, or REFUSED when the operator set none (RFC 4892 §2). */
+function chaosContent(query: QueryView, text: string | undefined): ReplyContent {
+  if (!text) {
+    return { rcode: Rcode.REFUSED, answer: NO_RECORDS, authority: NO_RECORDS, ede: { code: EdeCode.NOT_SUPPORTED, text: 'CHAOS identity queries are not answered here' } };
+  }
+  const txt = { name: query.qname, type: 'TXT', class: 'CH', ttl: 0, data: [text] } as unknown as RR;
+  return { rcode: Rcode.NOERROR, answer: [txt], authority: NO_RECORDS, ede: undefined };
 }
 
 /** SERVFAIL for a query that hit a bug: with its question if it can be read, else header only. */
