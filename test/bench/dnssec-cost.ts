@@ -1,13 +1,12 @@
-// Opt-in measurement (ANDNS_BENCH=1): what validation costs per answer on the signed simulated
-// internet, cold (a fresh cache per name) and with one shared cache: upstream queries, counted
-// at the simulated servers, and time per name in memory.
+// Cold validation cost per answer on the signed simulated internet (a benchmark, not a test;
+// npm run bench:dnssec): upstream queries counted at the simulated servers, time per name in
+// memory, with a fresh cache per name and with one shared cache.
 
-import { test } from 'node:test';
 import { typeNumber } from '../../src/dns/message.ts';
 import type { CatalogueEntry } from '../sim/internet.ts';
-import { question, signedSetup } from './val_setup.ts';
+import { question, signedSetup } from '../unit/val_setup.ts';
 
-test('validation cost per signed and unsigned answer', { skip: process.env['ANDNS_BENCH'] !== '1' }, async (t) => {
+async function main(): Promise<void> {
   const names = (status: string): CatalogueEntry[] =>
     signedSetup().internet.catalogue.filter((e) => e.dnssec?.status === status && e.type === 'A' && e.rcode === 'NOERROR' && !e.tags.includes('cname'));
   for (const status of ['secure', 'insecure']) {
@@ -22,7 +21,9 @@ test('validation cost per signed and unsigned answer', { skip: process.env['ANDN
         ms += performance.now() - t0;
         queries += s.internet.network.totals().queries;
       }
-      t.diagnostic(`${status} (${list.length} names), validation ${validate ? 'on' : 'off'}: cold ${(queries / list.length).toFixed(2)} upstream queries/name, ${(ms / list.length).toFixed(2)} ms/name`);
+      console.log(`${status} (${list.length} names), validation ${validate ? 'on' : 'off'}: cold ${(queries / list.length).toFixed(2)} upstream queries/name, ${(ms / list.length).toFixed(2)} ms/name`);
     }
   }
-});
+}
+
+await main();
