@@ -1,5 +1,6 @@
 // Presentation format of decoded records (RFC 1035 §5.1 and each type's RFC), as dig prints them.
 
+import { base32hexEncode } from './base32hex.ts';
 import type { RR } from './message.ts';
 
 /** Absolute name with its trailing dot; dns-packet gives names without one. */
@@ -25,24 +26,6 @@ function bytesOf(value: string | Buffer): Buffer {
 /** RFC 4034 §3.2: signature times as YYYYMMDDHHmmSS in UTC. */
 function sigTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
-
-/** RFC 4648 §7 base32hex without padding, as NSEC3 next-hashed-owner names are written (RFC 5155 §3.3). */
-function base32hex(bytes: Buffer): string {
-  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUV';
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
-  return out;
 }
 
 const hex = (b: Buffer): string => b.toString('hex').toUpperCase();
@@ -86,7 +69,7 @@ export function rdataText(rr: RR): string {
     case 'NSEC3': {
       const n = rr.data;
       const salt = n.salt.length === 0 ? '-' : hex(n.salt);
-      return `${n.algorithm} ${n.flags} ${n.iterations} ${salt} ${base32hex(n.nextDomain)} ${n.rrtypes.join(' ')}`;
+      return `${n.algorithm} ${n.flags} ${n.iterations} ${salt} ${base32hexEncode(n.nextDomain).toUpperCase()} ${n.rrtypes.join(' ')}`;
     }
     case 'SSHFP':
       return `${rr.data.algorithm} ${rr.data.hash} ${rr.data.fingerprint.toUpperCase()}`;

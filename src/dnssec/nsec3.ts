@@ -8,7 +8,7 @@ import { isSubdomain, labelCount, labels, parentName, suffixOf } from '../dns/na
 import { nameWire } from './canonical.ts';
 import { DnssecEde, NSEC3_OPT_OUT, NSEC3_SHA1, T } from './constants.ts';
 import type { Budget } from './limits.ts';
-import { base32hexDecodeOrUndefined } from './presentation.ts';
+import { base32hexDecodeOrUndefined } from '../dns/base32hex.ts';
 import { proofBogus, proofInsecure, SECURE, type DsProof, type Proof } from './proof.ts';
 import { wildcardAt } from './nsec.ts';
 

@@ -1,6 +1,7 @@
 // Presentation (zone-file) form of the DNSSEC record types: DS, DNSKEY, RRSIG, NSEC, NSEC3.
 // Used for trust anchors (RFC 4034 §§2.2, 3.2, 4.2, 5.3; RFC 5155 §3.3) and test data.
 
+import { base32hexDecodeOrUndefined } from '../dns/base32hex.ts';
 import type { RR } from '../dns/message.ts';
 import { packetTypeString, typeNumber } from '../dns/message.ts';
 import { canonicalName } from '../dns/name.ts';
@@ -142,43 +143,7 @@ export function dnssecRecord(owner: string, ttl: number, type: string, rd: strin
   }
 }
 
-const B32HEX = '0123456789abcdefghijklmnopqrstuv';
-
-/** RFC 4648 §7 "base32hex" without padding, lower case (RFC 5155 §3.3). */
-export function base32hexEncode(buf: Buffer): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const byte of buf) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += B32HEX[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += B32HEX[(value << (5 - bits)) & 31];
-  return out;
-}
-
-/** Inverse of base32hexEncode, case-insensitive; undefined on a character outside the alphabet. */
-export function base32hexDecodeOrUndefined(text: string): Buffer | undefined {
-  const bytes: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const ch of text.toLowerCase()) {
-    const v = B32HEX.indexOf(ch);
-    if (v < 0) return undefined;
-    value = ((value << 5) | v) & 0xfff;
-    bits += 5;
-    if (bits >= 8) {
-      bytes.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(bytes);
-}
-
+/** base32hex text to bytes; throws PresentationError on a bad character. */
 export function base32hexDecode(text: string): Buffer {
   const b = base32hexDecodeOrUndefined(text);
   if (!b) throw new PresentationError(`bad base32hex ${text}`);

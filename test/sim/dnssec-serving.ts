@@ -5,7 +5,7 @@ import type { RR } from '../../src/dns/message.ts';
 import { rrType } from '../../src/dns/message.ts';
 import { isSubdomain, selfAndAncestors } from '../../src/dns/name.ts';
 import { compareNames, nameWire, type RrsigData } from '../../src/dnssec/canonical.ts';
-import { base32hexEncode } from '../../src/dnssec/presentation.ts';
+import { base32hexEncode } from '../../src/dns/base32hex.ts';
 import { createHash } from 'node:crypto';
 import type { Zone } from './zone.ts';
 

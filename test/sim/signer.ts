@@ -6,7 +6,8 @@ import { packetTypeString, typeNumber } from '../../src/dns/message.ts';
 import { isSubdomain, labelCount, parentName, selfAndAncestors } from '../../src/dns/name.ts';
 import { compareNames, dsDigest, keyTag, nameWire, signedData, type DnskeyData, type RrsigData } from '../../src/dnssec/canonical.ts';
 import { Alg, KeyFlag, T } from '../../src/dnssec/constants.ts';
-import { base32hexEncode, DNSSEC_TYPES, dnssecRecord, logicalRecords, splitRecord } from '../../src/dnssec/presentation.ts';
+import { base32hexEncode } from '../../src/dns/base32hex.ts';
+import { DNSSEC_TYPES, dnssecRecord, logicalRecords, splitRecord } from '../../src/dnssec/presentation.ts';
 import { parseZone, type Zone } from './zone.ts';
 
 export interface SigningKey {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { compareNames, dnskeyData, dsData, dsDigest, keyTag, nameWire, rdataWire, signedData } from '../../src/dnssec/canonical.ts';
 import { parseTrustAnchors, closestAnchor, NegativeTrustAnchors } from '../../src/dnssec/anchors.ts';
 import { nsec3Hash } from '../../src/dnssec/nsec3.ts';
-import { base32hexDecode, base32hexEncode, parseSigTime } from '../../src/dnssec/presentation.ts';
+import { base32hexEncode } from '../../src/dns/base32hex.ts';
+import { base32hexDecode, parseSigTime } from '../../src/dnssec/presentation.ts';
 import { rr } from '../sim/zone.ts';
 
 // /work/shared/data/root.ds, verbatim.
