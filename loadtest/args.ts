@@ -25,7 +25,7 @@ export const USAGE = `andns-loadtest — a DNS load generator (UDP, TCP, DoT, Do
   andns-loadtest sim [--sim-seed 1] [--sim-zones 300] [--port P] [--delay-ms 0]
 
 Target (loopback only):
-  --server HOST:PORT        127.0.0.0/8 or [::1]
+  --server HOST:PORT        127.0.0.0/8 or [::1]; repeatable: queries go to each in turn
   --transport udp|tcp|dot|doh          (udp)
   --insecure                accept a self-signed certificate (DoT, DoH)
   --server-name NAME        TLS server name
@@ -39,6 +39,8 @@ Load:
   --duration S              seconds of sending (10)
   --max-queries N           stop sending after N queries (0: none)
   --timeout MS              a query without reply after MS is a timeout (2000)
+  --hit-under-ms MS         count answers faster than MS as cache hits (use with a fixed
+                            upstream RTT, e.g. "sim --delay-ms", so no miss is that fast)
   --channels N              UDP sockets / TCP or TLS connections / HTTP/2 connections
                             (udp 4, tcp 4, dot 4, doh 1)
 Workload:
@@ -88,7 +90,7 @@ export function parseCli(argv: string[]): CliOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
-      server: { type: 'string' },
+      server: { type: 'string', multiple: true },
       transport: { type: 'string' },
       insecure: { type: 'boolean' },
       'server-name': { type: 'string' },
@@ -101,6 +103,7 @@ export function parseCli(argv: string[]): CliOptions {
       duration: { type: 'string' },
       'max-queries': { type: 'string' },
       timeout: { type: 'string' },
+      'hit-under-ms': { type: 'string' },
       channels: { type: 'string' },
       queries: { type: 'string' },
       zipf: { type: 'string' },
@@ -119,8 +122,8 @@ export function parseCli(argv: string[]): CliOptions {
     },
     strict: true,
   });
-  if (!values.server) throw new Error('--server HOST:PORT is required');
-  const { host, port } = parseServer(values.server);
+  if (!values.server?.length) throw new Error('--server HOST:PORT is required');
+  const [{ host, port }, ...alsoServers] = values.server.map(parseServer) as [{ host: string; port: number }, ...{ host: string; port: number }[]];
   const transport = oneOf<TransportName>(values, 'transport', ['udp', 'tcp', 'dot', 'doh'], 'udp');
   const mode = oneOf(values, 'mode', ['open', 'closed'] as const, 'closed');
   if (mode === 'open' && values.rate === undefined) throw new Error('--rate N is required with --mode open');
@@ -145,9 +148,11 @@ export function parseCli(argv: string[]): CliOptions {
     : undefined;
   return {
     run: {
-      label: values.label ?? `${transport} ${mode} ${host}:${port}`,
+      label: values.label ?? `${transport} ${mode} ${values.server.join(',')}`,
       host,
       port,
+      ...(alsoServers.length > 0 ? { alsoServers } : {}),
+      ...(values['hit-under-ms'] !== undefined ? { hitUnderMs: num(values, 'hit-under-ms', 0, positive, 'a positive number of milliseconds') } : {}),
       transport,
       mode,
       rate: num(values, 'rate', 1000, positive, 'a positive number'),

@@ -25,8 +25,8 @@ function serveHelp(): string | undefined {
 
 /**
  * Flags as `andns serve --help` documents them (checked at start so a renamed flag fails
- * loudly here rather than as a silent mis-configuration). The DoT/DoH listeners and
- * `--workers` are phase-2 hooks: used once `serve --help` lists them.
+ * loudly here rather than as a silent mis-configuration). DoH and DoT listen on their own
+ * ports with the bench's self-signed certificate, so the DoH scenario runs as for Unbound.
  */
 export function andnsTarget(o: AndnsOptions = {}): Target {
   const workers = o.workers ?? 1;
@@ -37,7 +37,7 @@ export function andnsTarget(o: AndnsOptions = {}): Target {
       if (!existsSync(ANDNS)) return `${ANDNS} is not built (npm run build)`;
       const help = serveHelp();
       if (!help) return 'andns serve --help fails';
-      for (const flag of ['--listen', '--root-hints', '--upstream-port', '--allow-local-upstream']) {
+      for (const flag of ['--listen', '--root-hints', '--upstream-port', '--allow-local-upstream', '--no-dnssec', '--doh', '--dot', '--tls-cert']) {
         if (!help.includes(flag)) return `andns serve has no ${flag} flag`;
       }
       if (workers > 1 && !help.includes('--workers')) return 'andns serve has no --workers flag yet';
@@ -45,6 +45,8 @@ export function andnsTarget(o: AndnsOptions = {}): Target {
     },
     async start(ctx: TargetContext): Promise<RunningTarget> {
       const port = await freePort();
+      const dohPort = await freePort();
+      const dotPort = await freePort();
       const args = [
         ANDNS, 'serve',
         '--listen', `127.0.0.1:${port}`,
@@ -54,6 +56,10 @@ export function andnsTarget(o: AndnsOptions = {}): Target {
         '--no-dnssec', // the simulated internet of the benchmarks is unsigned
         '--no-ipv6-upstream',
         '--log-level', 'warn',
+        '--doh', `127.0.0.1:${dohPort}`,
+        '--dot', `127.0.0.1:${dotPort}`,
+        '--tls-cert', ctx.tls.certFile,
+        '--tls-key', ctx.tls.keyFile,
         ...(workers > 1 ? ['--workers', String(workers)] : []),
         ...(o.extraArgs ?? []),
       ];
@@ -68,8 +74,12 @@ export function andnsTarget(o: AndnsOptions = {}): Target {
         name,
         udp: { host: '127.0.0.1', port },
         tcp: { host: '127.0.0.1', port },
+        dot: { host: '127.0.0.1', port: dotPort },
+        doh: { host: '127.0.0.1', port: dohPort, path: '/dns-query' },
         // With --workers the children do the work: they are sampled with the parent.
         pids: () => withChildren(proc.pid),
+        // Without --redis each worker has its own embedded cache (README, Cluster).
+        caches: (o.extraArgs ?? []).includes('--redis') ? 1 : workers,
         stop: () => proc.stop(),
       };
     },

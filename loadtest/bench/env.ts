@@ -12,6 +12,9 @@ import { selfSignedCert } from './tls.ts';
 
 export interface BenchEnv {
   sim: ServedInternet;
+  /** Seed and size of the simulated internet, for generators that draw Zipf names from it. */
+  simSeed: number;
+  simZones: number;
   workDir: string;
   ctx: TargetContext;
   /** Ordinary answerable and NXDOMAIN names of the simulated internet: the cache-hit workload. */
@@ -38,7 +41,7 @@ export async function startBenchEnv(o: { simSeed: number; simZones: number; outD
   const hotFile = join(workDir, 'cache-hit.queries');
   writeFileSync(hotFile, formatQueryFile(hotSpecs));
   const ctx: TargetContext = { hintsFile: sim.hintsFile, upstreamPort: 53, cpu: SERVER_CPU, workDir, tls: selfSignedCert(workDir) };
-  return { sim, workDir, ctx, hotSpecs, hotFile, close: () => sim.close() };
+  return { sim, simSeed: o.simSeed, simZones: o.simZones, workDir, ctx, hotSpecs, hotFile, close: () => sim.close() };
 }
 
 const ownDelay = new WeakMap<object, number>();

@@ -30,7 +30,7 @@ export interface BenchSettings {
  * (b) open loop at a fixed rate, from the same names.
  */
 export async function cacheHit(env: BenchEnv, target: RunningTarget, s: BenchSettings): Promise<{ saturation: RunResult; fixedRate: RunResult }> {
-  await warmCache(target.udp, env.hotSpecs);
+  await warmCache(target.udp, env.hotSpecs, target.caches);
   const server = `${target.udp.host}:${target.udp.port}`;
   const common = ['--server', server, '--transport', 'udp', '--queries', env.hotFile, '--pid', target.pids().join(','), '--duration', String(s.durationS), '--channels', '8'];
   const slug = target.name.replace(/[^a-z0-9]+/gi, '-');

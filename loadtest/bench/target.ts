@@ -27,6 +27,8 @@ export interface RunningTarget {
   doh?: Endpoint & { path: string };
   /** Processes whose CPU and memory the bench samples (all workers of a multi-process server). */
   pids(): number[];
+  /** Separate caches a client's query may land in (worker processes without a shared cache); 1 when absent. */
+  caches?: number;
   stop(): Promise<void>;
 }
 

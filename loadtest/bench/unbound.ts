@@ -1,7 +1,7 @@
 // Unbound as a bench target: a config in a temp dir, one thread, the simulated root hints, UDP/TCP/DoT/DoH.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, spawnPinned, waitForDns } from './process.ts';
 import type { RunningTarget, Target, TargetContext } from './target.ts';
@@ -74,8 +74,8 @@ export function unboundTarget(o: UnboundOptions = {}): Target {
       }
     },
     async start(ctx: TargetContext): Promise<RunningTarget> {
-      const dir = join(ctx.workDir, 'unbound');
-      mkdirSync(dir, { recursive: true });
+      // A directory per instance: the cluster scenario runs several Unbounds at once (pid files).
+      const dir = mkdtempSync(join(ctx.workDir, 'unbound-'));
       const ports = { dns: await freePort(), dot: await freePort(), doh: await freePort() };
       const conf = join(dir, 'unbound.conf');
       writeFileSync(conf, unboundConfig({ ...ctx, workDir: dir }, ports, o));

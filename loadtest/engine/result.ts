@@ -30,6 +30,8 @@ export interface RunResult {
     maxQueries?: number;
     timeoutMs: number;
     channels: number;
+    /** Answers faster than this counted as cache hits (totals.fastAnswers, timeline[].fast). */
+    hitUnderMs?: number;
   };
   workload: { description: string; distinctQueries: number; sequenceLength: number; wraps: number };
   /** Seconds from the first send to the last reply (or timeout). */
@@ -43,6 +45,8 @@ export interface RunResult {
     failures: number;
     unsent: number;
     truncated: number;
+    /** Answers under config.hitUnderMs: client-visible cache hits when a fixed RTT is upstream. */
+    fastAnswers?: number;
     stray: number;
     rcodes: Record<string, number>;
     failureReasons: Record<string, number>;

@@ -6,6 +6,7 @@ import { Recorder } from '../stats/recorder.ts';
 import { encodeHistogram, spectrum, summarize } from '../stats/histogram.ts';
 import { ProcSampler } from '../stats/procstat.ts';
 import { openTransport } from '../transport/open.ts';
+import { RoundRobinTransport } from '../transport/round-robin.ts';
 import type { Transport, TransportName, TransportOptions } from '../transport/transport.ts';
 import type { Workload } from '../workload/workload.ts';
 import { WorkloadCursor } from '../workload/workload.ts';
@@ -16,6 +17,13 @@ export interface RunConfig {
   label: string;
   host: string;
   port: number;
+  /** More servers (a cluster's front-ends): queries go to host:port and these in turn. */
+  alsoServers?: { host: string; port: number }[];
+  /**
+   * Answers faster than this are counted as cache hits (client-visible): meaningful when a
+   * fixed RTT sits in front of every authoritative server, so no miss can be that fast.
+   */
+  hitUnderMs?: number;
   transport: TransportName;
   mode: 'open' | 'closed';
   /** Open loop: queries per second. */
@@ -41,7 +49,7 @@ const MAX_BATCH = 256;
 const EXPIRE_EVERY_MS = 20;
 
 export async function runLoad(config: RunConfig, workload: Workload): Promise<RunResult> {
-  const rec = new Recorder();
+  const rec = new Recorder(config.hitUnderMs);
   const cursor = new WorkloadCursor(workload);
   const closed = config.mode === 'closed';
   let sending = true;
@@ -56,17 +64,23 @@ export async function runLoad(config: RunConfig, workload: Workload): Promise<Ru
         onFailure: (why) => (rec.onFailure(why), refill()),
       }
     : rec;
-  transport = await openTransport(config.transport, {
-    host: config.host,
-    port: config.port,
-    table: workload.table,
-    sink,
-    timeoutMs: config.timeoutMs,
-    channels: config.channels,
-    insecure: config.insecure,
-    ...(config.serverName ? { serverName: config.serverName } : {}),
-    doh: config.doh,
-  });
+  const servers = [{ host: config.host, port: config.port }, ...(config.alsoServers ?? [])];
+  const parts = await Promise.all(
+    servers.map((s) =>
+      openTransport(config.transport, {
+        host: s.host,
+        port: s.port,
+        table: workload.table,
+        sink,
+        timeoutMs: config.timeoutMs,
+        channels: config.channels,
+        insecure: config.insecure,
+        ...(config.serverName ? { serverName: config.serverName } : {}),
+        doh: config.doh,
+      }),
+    ),
+  );
+  transport = parts.length === 1 ? parts[0]! : new RoundRobinTransport(parts);
   const t = transport;
 
   const sampler = config.pids.length > 0 ? new ProcSampler(config.pids) : undefined;
@@ -157,7 +171,7 @@ export async function runLoad(config: RunConfig, workload: Workload): Promise<Ru
     startedAt,
     machine: describeMachine(),
     config: {
-      server: `${config.host}:${config.port}`,
+      server: servers.map((x) => `${x.host}:${x.port}`).join(','),
       transport: config.transport,
       mode: config.mode,
       ...(closed ? { concurrency: config.concurrency } : { rate: config.rate }),
@@ -165,6 +179,7 @@ export async function runLoad(config: RunConfig, workload: Workload): Promise<Ru
       ...(config.maxQueries > 0 ? { maxQueries: config.maxQueries } : {}),
       timeoutMs: config.timeoutMs,
       channels: config.channels,
+      ...(config.hitUnderMs !== undefined ? { hitUnderMs: config.hitUnderMs } : {}),
     },
     workload: { description: workload.description, distinctQueries: workload.table.size, sequenceLength: workload.sequence.length, wraps: cursor.wraps },
     elapsedS: round3(elapsedS),
@@ -176,6 +191,7 @@ export async function runLoad(config: RunConfig, workload: Workload): Promise<Ru
       failures: rec.failures,
       unsent: rec.unsent,
       truncated: rec.truncated,
+      ...(config.hitUnderMs !== undefined ? { fastAnswers: rec.fast } : {}),
       stray: t.stray,
       rcodes: rec.rcodeCounts(),
       failureReasons: Object.fromEntries(rec.failureReasons),

@@ -9,6 +9,8 @@ export interface ReportSection {
   /** A sentence on what the scenario measures. */
   note?: string;
   runs: RunResult[];
+  /** HTML placed before the section's run table (a scenario's own summary). */
+  html?: string;
 }
 
 const CSS = `body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -62,6 +64,8 @@ export function renderReport(o: { title: string; sections: ReportSection[]; base
   for (const s of o.sections) {
     parts.push(`<h2>${escapeXml(s.title)}</h2>`);
     if (s.note) parts.push(`<p class="note">${escapeXml(s.note)}</p>`);
+    if (s.html) parts.push(s.html);
+    if (s.runs.length === 0) continue;
     parts.push(comparisonTable(s.runs, o.baseLabel));
     parts.push(`<div class="charts">${latencyOverTime(s.runs)}${latencyDistribution(s.runs)}${throughputOverTime(s.runs)}</div>`);
     parts.push(`<p class="note">Workloads: ${s.runs.map((r) => `${escapeXml(r.label)}: ${escapeXml(r.workload.description)}`).join('; ')}</p>`);

@@ -12,6 +12,8 @@ export interface SecondBucket {
   answered: number;
   timeouts: number;
   errors: number;
+  /** Answers under the run's hit threshold this second (only when one is set). */
+  fast?: number;
   latency: LatencySummary;
   /** The generator's worst lateness this second (open loop): a stall of the client, not the server. */
   sendLagMaxMs: number;
@@ -45,7 +47,15 @@ export class Recorder implements Sink {
   secondLagMs = 0;
   maxLagMs = 0;
   lateSends = 0;
-  #mark = { sent: 0, answered: 0, timeouts: 0, failures: 0 };
+  /** Answers faster than hitUnderMs (client-visible cache hits when an RTT sits upstream). */
+  fast = 0;
+  readonly #hitUnderMs: number;
+  #mark = { sent: 0, answered: 0, timeouts: 0, failures: 0, fast: 0 };
+
+  constructor(hitUnderMs?: number) {
+    // -1: no threshold, and no answer is ever counted (latency is never negative).
+    this.#hitUnderMs = hitUnderMs ?? -1;
+  }
 
   onAnswer(intendedMs: number, nowMs: number, rcode: number, truncated: boolean): void {
     const ms = nowMs - intendedMs;
@@ -53,6 +63,7 @@ export class Recorder implements Sink {
     recordMs(this.total, ms);
     recordMs(this.#second, ms);
     this.answered++;
+    if (ms < this.#hitUnderMs) this.fast++;
     this.rcodes[rcode & 15]!++;
     if (truncated) this.truncated++;
   }
@@ -84,11 +95,12 @@ export class Recorder implements Sink {
       answered: this.answered - m.answered,
       timeouts: this.timeouts - m.timeouts,
       errors: this.failures - m.failures,
+      ...(this.#hitUnderMs >= 0 ? { fast: this.fast - m.fast } : {}),
       latency: summarize(this.#second),
       sendLagMaxMs: Math.round(this.secondLagMs * 1000) / 1000,
     };
     this.secondLagMs = 0;
-    this.#mark = { sent: this.sent, answered: this.answered, timeouts: this.timeouts, failures: this.failures };
+    this.#mark = { sent: this.sent, answered: this.answered, timeouts: this.timeouts, failures: this.failures, fast: this.fast };
     this.#second.reset();
     this.timeline.push(bucket);
     return bucket;
