@@ -11,6 +11,7 @@ const COLUMNS: [string, (r: ClusterRow) => string][] = [
   ['cache-hit ratio (client-visible)', (r) => `${(r.hitRatio * 100).toFixed(1)} %`],
   ['p50 ms', (r) => String(r.p50Ms)],
   ['p99 ms', (r) => String(r.p99Ms)],
+  ['p99 ms, 2nd half (worst second)', (r) => String(r.p99SteadyMs)],
   ['timeouts', (r) => String(r.run.totals.timeouts)],
 ];
 

@@ -35,6 +35,8 @@ export interface ClusterRow {
   hitRatio: number;
   p50Ms: number;
   p99Ms: number;
+  /** Worst per-second p99 over the run's second half: once fresh processes are warm. */
+  p99SteadyMs: number;
   run: RunResult;
 }
 
@@ -61,6 +63,11 @@ function kinds(env: BenchEnv, redis: RedisCluster | undefined): { kind: ClusterK
   out.push({ kind: 'andns independent', make: () => andnsTarget() });
   out.push({ kind: 'unbound independent', make: () => unboundTarget() });
   return out;
+}
+
+function steadyP99(r: RunResult): number {
+  const late = r.timeline.filter((b) => b.t > r.config.durationS / 2 && b.latency.count > 0);
+  return Math.max(0, ...late.map((b) => b.latency.p99Ms));
 }
 
 async function startAll(env: BenchEnv, targets: Target[]): Promise<RunningTarget[]> {
@@ -118,6 +125,7 @@ export async function clusterScenario(env: BenchEnv, s: ClusterSettings): Promis
               hitRatio: Math.round(((result.totals.fastAnswers ?? 0) / Math.max(1, result.totals.answered)) * 1000) / 1000,
               p50Ms: result.latency.p50Ms,
               p99Ms: result.latency.p99Ms,
+              p99SteadyMs: steadyP99(result),
               run: result,
             });
             console.log(`cluster: ${label}: ${upstreamQueries} upstream queries, hit ratio ${outcome.rows.at(-1)!.hitRatio}, p99 ${result.latency.p99Ms} ms`);

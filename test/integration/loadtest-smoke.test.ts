@@ -108,3 +108,20 @@ test('the CLI writes a JSON result, and the report renders it to HTML and PNG', 
     }
   });
 });
+
+test('round robin over two servers: each gets half the queries; --hit-under-ms counts the fast answers', async () => {
+  const internet = generateInternet({ seed: 3, zones: 10 });
+  const host = await serveNetwork(internet.network);
+  try {
+    const [a, b] = [ROOT_ADDRESSES[0]!, ROOT_ADDRESSES[1]!];
+    const workload = fileWorkload(parseQueryFile(QUERIES), 'root queries');
+    const r = await runLoad(config(a, host.port, { alsoServers: [{ host: b, port: host.port }], hitUnderMs: 60_000, maxQueries: 200, durationS: 1 }), workload);
+    assertClean(r);
+    assert.equal(r.config.server, `${a}:${host.port},${b}:${host.port}`);
+    assert.equal(internet.network.get(a)!.queries, 100);
+    assert.equal(internet.network.get(b)!.queries, 100);
+    assert.equal(r.totals.fastAnswers, r.totals.answered); // every answer is under a minute
+  } finally {
+    await host.close();
+  }
+});
