@@ -10,6 +10,7 @@ import { InfraCache } from '../resolver/infra.ts';
 import type { Resolve } from '../resolver/resolution.ts';
 import { Resolver } from '../resolver/resolver.ts';
 import { isSpecialUse } from '../resolver/special-use.ts';
+import { cappingTtls } from '../resolver/ttl-caps.ts';
 import { HotAnswers } from '../server/hot-answers.ts';
 import { createPipeline, type Pipeline } from '../server/pipeline.ts';
 import { openSharedCache, type SharedCache } from '../shared-cache/index.ts';
@@ -45,7 +46,8 @@ export async function composeStack(config: AndnsConfig, log: Logger): Promise<St
   const infra = new InfraCache(systemClock);
   const makeResolve = (cache: RecordCache): Resolve => {
     const resolver = new Resolver({ transport, cache, clock: systemClock, options: config.resolver, log, infra, ...(validator ? { validator } : {}) });
-    return (q) => resolver.resolve(q);
+    // Fresh answers show the TTLs the cache will hold, so a client sees no jump on the next hit.
+    return cappingTtls((q) => resolver.resolve(q), config.cache);
   };
   const options = config.sharedCache;
   // Redis down at start-up does not stop us: the breaker sends traffic around it until it is back.
