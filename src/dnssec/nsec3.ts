@@ -11,8 +11,9 @@ import type { Budget } from './limits.ts';
 import { base32hexDecodeOrUndefined } from '../dns/base32hex.ts';
 import { proofBogus, proofInsecure, SECURE, type DsProof, type Proof } from './proof.ts';
 import { wildcardAt } from './nsec.ts';
+import { lastWhere } from '../util/sorted.ts';
 
-interface Nsec3 {
+export interface Nsec3 {
   hash: Buffer;
   next: Buffer;
   optOut: boolean;
@@ -24,10 +25,26 @@ export interface Nsec3Set {
   zone: string;
   salt: Buffer;
   iterations: number;
-  records: Nsec3[];
+  /** Sorted by hash (RFC 5155 §7.1 chain order), so a match or cover is a binary search. */
+  records: readonly Nsec3[];
   cache: Map<string, Buffer>;
   budget: Budget;
+  /** Consulted on each record a proof would rely on; false treats it as absent (e.g. expired). */
+  use?: (r: Nsec3) => boolean;
 }
+
+/** One usable NSEC3 record with its chain parameters (RFC 5155 §8.1–8.2), or undefined. */
+export function nsec3Of(rr: RR): (Nsec3 & { salt: Buffer; iterations: number }) | undefined {
+  const d = (rr as { data: Nsec3Data }).data;
+  if (d.algorithm !== NSEC3_SHA1 || (d.flags & ~NSEC3_OPT_OUT) !== 0) return undefined;
+  const hash = base32hexDecodeOrUndefined(labels(rr.name)[0] ?? '');
+  if (!hash || hash.length !== 20 || d.nextDomain.length !== 20) return undefined;
+  const types = new Set(d.rrtypes.map((t) => typeNumber(t) ?? 0));
+  return { hash, next: d.nextDomain, optOut: (d.flags & NSEC3_OPT_OUT) !== 0, types, salt: d.salt, iterations: d.iterations };
+}
+
+/** Orders NSEC3 records by owner hash (base32hex keeps the octet order, RFC 5155 §3.3). */
+export const byHash = (a: Nsec3, b: Nsec3): number => Buffer.compare(a.hash, b.hash);
 
 interface Nsec3Data {
   algorithm: number;
@@ -48,15 +65,13 @@ export function nsec3Set(rrs: RR[], zone: string, budget: Budget): Nsec3Set | Pr
   let params: { salt: Buffer; iterations: number } | undefined;
   const records: Nsec3[] = [];
   for (const rr of rrs) {
-    const d = (rr as { data: Nsec3Data }).data;
-    if (d.algorithm !== NSEC3_SHA1 || (d.flags & ~NSEC3_OPT_OUT) !== 0) continue;
-    if (parentName(rr.name) !== zone) continue;
-    const hash = base32hexDecodeOrUndefined(labels(rr.name)[0] ?? '');
-    if (!hash || hash.length !== 20 || d.nextDomain.length !== 20) continue;
-    params ??= { salt: d.salt, iterations: d.iterations };
-    if (!d.salt.equals(params.salt) || d.iterations !== params.iterations) continue;
-    records.push({ hash, next: d.nextDomain, optOut: (d.flags & NSEC3_OPT_OUT) !== 0, types: new Set(d.rrtypes.map((t) => typeNumber(t) ?? 0)) });
+    const r = parentName(rr.name) === zone ? nsec3Of(rr) : undefined;
+    if (!r) continue;
+    params ??= { salt: r.salt, iterations: r.iterations };
+    if (!r.salt.equals(params.salt) || r.iterations !== params.iterations) continue;
+    records.push({ hash: r.hash, next: r.next, optOut: r.optOut, types: r.types });
   }
+  records.sort(byHash);
   if (!params) return proofInsecure(`no NSEC3 of ${zone} with a known hash algorithm`); // RFC 5155 §8.1
   // RFC 9276 §3.2: above the cap the answer is treated as insecure, before any hashing is done.
   if (params.iterations > budget.limits.maxNsec3Iterations) {
@@ -82,18 +97,27 @@ function hashOf(set: Nsec3Set, name: string): Buffer {
   return h;
 }
 
+const usable = (set: Nsec3Set, r: Nsec3 | undefined): Nsec3 | undefined => (r && (set.use?.(r) ?? true) ? r : undefined);
+
 function matching(set: Nsec3Set, name: string): Nsec3 | undefined {
   const h = hashOf(set, name);
-  return set.records.find((r) => r.hash.equals(h));
+  const r = set.records[lastWhere(set.records, (x) => Buffer.compare(x.hash, h) <= 0)];
+  return r?.hash.equals(h) ? usable(set, r) : undefined;
 }
 
+/**
+ * Only the record just before the hash in chain order can cover it (spans of one chain do not
+ * overlap, RFC 5155 §7.1); before the first owner, only the last record, which wraps, can.
+ */
 function covering(set: Nsec3Set, name: string): Nsec3 | undefined {
   const h = hashOf(set, name);
-  return set.records.find((r) => {
-    const afterOwner = Buffer.compare(r.hash, h) < 0;
-    const beforeNext = Buffer.compare(h, r.next) < 0;
-    return Buffer.compare(r.hash, r.next) < 0 ? afterOwner && beforeNext : afterOwner || beforeNext; // last wraps
-  });
+  const i = lastWhere(set.records, (x) => Buffer.compare(x.hash, h) < 0);
+  const r = set.records[i < 0 ? set.records.length - 1 : i];
+  if (!r) return undefined;
+  const afterOwner = Buffer.compare(r.hash, h) < 0;
+  const beforeNext = Buffer.compare(h, r.next) < 0;
+  const covers = Buffer.compare(r.hash, r.next) < 0 ? afterOwner && beforeNext : afterOwner || beforeNext; // last wraps
+  return covers ? usable(set, r) : undefined;
 }
 
 type Encloser = { ce: string; ceRecord: Nsec3; nextCloser?: string; cover?: Nsec3 };

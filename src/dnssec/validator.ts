@@ -55,7 +55,7 @@ const MAX_CNAME_CHAIN = 16;
 export class Validator {
   private readonly anchors: TrustAnchors;
   private readonly ntas: NegativeTrustAnchors;
-  private readonly limits: Limits;
+  readonly limits: Limits;
   private readonly now: () => number;
   readonly keyCache: KeyCache;
 

@@ -33,7 +33,7 @@ export class ValidationStage {
   constructor(validator: Validator, clock: Clock) {
     this.validator = validator;
     this.clock = clock;
-    this.aggressive = new AggressiveNsec(clock);
+    this.aggressive = new AggressiveNsec(clock, validator.limits);
   }
 
   /**
