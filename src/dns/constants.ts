@@ -35,11 +35,20 @@ export const CLASSIC_UDP_SIZE = 512;
 
 export const OPT_CODE_EDE = 15;
 
-/** Extended DNS Error info codes (RFC 8914 §4) that andns emits. */
+/** Extended DNS Error info codes (RFC 8914 §4) that andns emits: the one registry. */
 export const EdeCode = {
   OTHER: 0,
+  UNSUPPORTED_DNSKEY_ALGORITHM: 1,
+  UNSUPPORTED_DS_DIGEST: 2,
   STALE_ANSWER: 3,
+  DNSSEC_INDETERMINATE: 5,
   DNSSEC_BOGUS: 6,
+  SIGNATURE_EXPIRED: 7,
+  SIGNATURE_NOT_YET_VALID: 8,
+  DNSKEY_MISSING: 9,
+  RRSIGS_MISSING: 10,
+  NO_ZONE_KEY_BIT: 11,
+  NSEC_MISSING: 12,
   CACHED_ERROR: 13,
   NOT_READY: 14,
   BLOCKED: 15,
@@ -48,4 +57,5 @@ export const EdeCode = {
   NO_REACHABLE_AUTHORITY: 22,
   NETWORK_ERROR: 23,
   INVALID_DATA: 24,
+  UNSUPPORTED_NSEC3_ITERATIONS: 27,
 } as const;

@@ -1,10 +1,11 @@
 // The chain of trust (RFC 4035 §5.1–5.2): from the closest trust anchor down to a zone's keys,
 // one label at a time, asking the resolver for DS and DNSKEY and proving DS absence.
 
+import { EdeCode } from '../dns/constants.ts';
 import type { RR } from '../dns/message.ts';
 import { labelCount, suffixOf } from '../dns/name.ts';
 import { closestAnchor, type NegativeTrustAnchors, type TrustAnchor, type TrustAnchors } from './anchors.ts';
-import { DnssecEde, T, type Ede } from './constants.ts';
+import { T, type Ede } from './constants.ts';
 import { proveNoDs } from './denial.ts';
 import { zoneEvidence } from './evidence.ts';
 import type { FetchResult, KeyFetch } from './fetch.ts';
@@ -50,8 +51,8 @@ async function anchorKeys(c: ChainContext, anchor: TrustAnchor): Promise<ZoneKey
   const cached = known(c, anchor.zone);
   if (cached) return cached;
   const r = await c.fetch(anchor.zone, T.DNSKEY);
-  if (r.kind === 'error') return remember(c, fetchFailed(anchor.zone, 'DNSKEY', r, DnssecEde.DNSKEY_MISSING), 0);
-  if (r.kind !== 'rrset') return remember(c, bogusAt(anchor.zone, DnssecEde.DNSKEY_MISSING, `no DNSKEY at trust anchor ${anchor.zone}`), 0);
+  if (r.kind === 'error') return remember(c, fetchFailed(anchor.zone, 'DNSKEY', r, EdeCode.DNSKEY_MISSING), 0);
+  if (r.kind !== 'rrset') return remember(c, bogusAt(anchor.zone, EdeCode.DNSKEY_MISSING, `no DNSKEY at trust anchor ${anchor.zone}`), 0);
   const v = anchor.ds.length > 0 ? keysFromDs(anchor.zone, r.rrset, anchor.ds, c.sig) : keysFromAnchorKeys(anchor.zone, r.rrset, anchor.dnskey, c.sig);
   if (v.status === 'secure') return remember(c, { status: 'secure', zone: anchor.zone, keys: v.keys }, v.ttl);
   return remember(c, { status: v.status, zone: anchor.zone, reason: v.reason, ede: v.ede }, v.status === 'insecure' ? 3600 : 0);
@@ -68,8 +69,8 @@ async function secureChild(c: ChainContext, parent: ZoneKeys & { status: 'secure
     return remember(c, { status: usable.status, zone: child, reason: `${child}: ${usable.reason}`, ede: usable.ede }, dsCheck.ttl);
   }
   const r = await c.fetch(child, T.DNSKEY);
-  if (r.kind === 'error') return remember(c, fetchFailed(child, 'DNSKEY', r, DnssecEde.DNSKEY_MISSING), 0);
-  if (r.kind !== 'rrset') return remember(c, bogusAt(child, DnssecEde.DNSKEY_MISSING, `DS for ${child} but no DNSKEY`), 0);
+  if (r.kind === 'error') return remember(c, fetchFailed(child, 'DNSKEY', r, EdeCode.DNSKEY_MISSING), 0);
+  if (r.kind !== 'rrset') return remember(c, bogusAt(child, EdeCode.DNSKEY_MISSING, `DS for ${child} but no DNSKEY`), 0);
   const v = keysFromDs(child, r.rrset, ds.rrset.records, c.sig);
   const ttl = Math.min(dsCheck.ttl, v.status === 'secure' ? v.ttl : dsCheck.ttl);
   if (v.status === 'secure') return remember(c, { status: 'secure', zone: child, keys: v.keys }, ttl);
@@ -105,7 +106,7 @@ export async function keysFor(c: ChainContext, target: string, exact: boolean): 
       continue;
     }
     const r = await c.fetch(child, T.DS);
-    if (r.kind === 'error') return remember(c, fetchFailed(child, 'DS', r, DnssecEde.DNSSEC_BOGUS), 0);
+    if (r.kind === 'error') return remember(c, fetchFailed(child, 'DS', r, EdeCode.DNSSEC_BOGUS), 0);
     if (r.kind === 'rrset') {
       cur = await secureChild(c, cur, child, r);
       pos = child;
@@ -115,7 +116,7 @@ export async function keysFor(c: ChainContext, target: string, exact: boolean): 
     if (step) return step;
     pos = child; // not a zone cut: still inside cur's zone
   }
-  if (exact && cur.zone !== target) return bogusAt(target, DnssecEde.DNSSEC_BOGUS, `RRSIG signer ${target} is not a zone apex`);
+  if (exact && cur.zone !== target) return bogusAt(target, EdeCode.DNSSEC_BOGUS, `RRSIG signer ${target} is not a zone apex`);
   return cur;
 }
 

@@ -35,24 +35,7 @@ export const KeyFlag = { ZONE: 0x0100, REVOKE: 0x0080, SEP: 0x0001 } as const;
 export const NSEC3_SHA1 = 1;
 export const NSEC3_OPT_OUT = 0x01;
 
-/**
- * Extended DNS Error codes (RFC 8914 §4) for validation outcomes. Kept here rather than in
- * src/dns/constants.ts so the validator owns its vocabulary; the resolver copies `ede` as is.
- */
-export const DnssecEde = {
-  OTHER: 0,
-  UNSUPPORTED_DNSKEY_ALGORITHM: 1,
-  UNSUPPORTED_DS_DIGEST: 2,
-  DNSSEC_INDETERMINATE: 5,
-  DNSSEC_BOGUS: 6,
-  SIGNATURE_EXPIRED: 7,
-  SIGNATURE_NOT_YET_VALID: 8,
-  DNSKEY_MISSING: 9,
-  RRSIGS_MISSING: 10,
-  NO_ZONE_KEY_BIT: 11,
-  NSEC_MISSING: 12,
-  UNSUPPORTED_NSEC3_ITERATIONS: 27,
-} as const;
+
 
 export interface Ede {
   code: number;

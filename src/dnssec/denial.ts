@@ -1,7 +1,8 @@
 // Denial-of-existence entry points: picks NSEC or NSEC3 (RFC 4035 §5.4, RFC 5155 §8) for one zone.
 
+import { EdeCode } from '../dns/constants.ts';
 import type { RR } from '../dns/message.ts';
-import { DnssecEde } from './constants.ts';
+
 import type { Budget } from './limits.ts';
 import { nsecNodata, nsecNoDs, nsecNxdomain, nsecOf, nsecWildcardAnswer } from './nsec.ts';
 import { nsec3Nodata, nsec3NoDs, nsec3Nxdomain, nsec3Set, nsec3WildcardAnswer, type Nsec3Set } from './nsec3.ts';
@@ -23,7 +24,7 @@ function run<R extends DsProof>(d: Denial, what: string, engine: Engine<R>): R |
     const set = nsec3Set(d.nsec3, d.zone, d.budget);
     return 'records' in set ? engine.nsec3(set) : set;
   }
-  return proofBogus(`no NSEC or NSEC3 from ${d.zone} to prove ${what}`, DnssecEde.NSEC_MISSING);
+  return proofBogus(`no NSEC or NSEC3 from ${d.zone} to prove ${what}`, EdeCode.NSEC_MISSING);
 }
 
 /** NXDOMAIN: the name and the wildcard that could have matched it do not exist. */

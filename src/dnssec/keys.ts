@@ -1,10 +1,11 @@
 // Authenticates a zone's DNSKEY RRset from its parent's DS RRset or a trust anchor (RFC 4035 §5.2).
 
+import { EdeCode } from '../dns/constants.ts';
 import type { RRset } from '../cache/record-cache.ts';
 import type { RR } from '../dns/message.ts';
 import { isSupportedAlgorithm } from './algorithms.ts';
 import { dnskeyData, dnskeyRdata, dsData, dsDigest, keyTag } from './canonical.ts';
-import { DnssecEde, Digest, KeyFlag, type Ede } from './constants.ts';
+import { Digest, KeyFlag, type Ede } from './constants.ts';
 import { verifyRRset, type SigContext } from './rrsig.ts';
 
 export type KeysVerdict =
@@ -26,9 +27,9 @@ function verdict(status: 'insecure' | 'bogus', code: number, reason: string): Ke
 export function usableDs(ds: RR[], ctx: SigContext): RR[] | KeysVerdict {
   const { limits } = ctx.budget;
   const algOk = ds.filter((r) => isSupportedAlgorithm(dsData(r).algorithm, limits.allowSha1Signatures));
-  if (algOk.length === 0) return verdict('insecure', DnssecEde.UNSUPPORTED_DNSKEY_ALGORITHM, 'no DS with a supported algorithm');
+  if (algOk.length === 0) return verdict('insecure', EdeCode.UNSUPPORTED_DNSKEY_ALGORITHM, 'no DS with a supported algorithm');
   let usable = algOk.filter((r) => DIGEST_OK.has(dsData(r).digestType) && (limits.allowSha1Ds || dsData(r).digestType !== Digest.SHA1));
-  if (usable.length === 0) return verdict('insecure', DnssecEde.UNSUPPORTED_DS_DIGEST, 'no DS with a supported digest type');
+  if (usable.length === 0) return verdict('insecure', EdeCode.UNSUPPORTED_DS_DIGEST, 'no DS with a supported digest type');
   if (usable.some((r) => dsData(r).digestType !== Digest.SHA1)) usable = usable.filter((r) => dsData(r).digestType !== Digest.SHA1);
   return usable;
 }
@@ -55,7 +56,7 @@ export function keysFromDs(zone: string, dnskeys: RRset, ds: RR[], ctx: SigConte
   const usable = usableDs(ds, ctx);
   if (!Array.isArray(usable)) return usable;
   const entry = keysMatchingDs(zone, dnskeys.records, usable, ctx.budget.limits.maxKeysPerTag);
-  if (entry.length === 0) return verdict('bogus', DnssecEde.DNSKEY_MISSING, `no DNSKEY of ${zone} matches its DS`);
+  if (entry.length === 0) return verdict('bogus', EdeCode.DNSKEY_MISSING, `no DNSKEY of ${zone} matches its DS`);
   return selfSigned(zone, dnskeys, entry, ctx);
 }
 
@@ -63,10 +64,10 @@ export function keysFromDs(zone: string, dnskeys: RRset, ds: RR[], ctx: SigConte
 export function keysFromAnchorKeys(zone: string, dnskeys: RRset, anchorKeys: RR[], ctx: SigContext): KeysVerdict {
   const { limits } = ctx.budget;
   const supported = anchorKeys.filter((a) => isSupportedAlgorithm(dnskeyData(a).algorithm, limits.allowSha1Signatures));
-  if (supported.length === 0) return verdict('insecure', DnssecEde.UNSUPPORTED_DNSKEY_ALGORITHM, `trust anchor of ${zone} has no supported algorithm`);
+  if (supported.length === 0) return verdict('insecure', EdeCode.UNSUPPORTED_DNSKEY_ALGORITHM, `trust anchor of ${zone} has no supported algorithm`);
   const wanted = supported.map((a) => dnskeyRdata({ ...dnskeyData(a), flags: 0 }));
   const entry = dnskeys.records.filter((k) => wanted.some((w) => w.equals(dnskeyRdata({ ...dnskeyData(k), flags: 0 }))));
-  if (entry.length === 0) return verdict('bogus', DnssecEde.DNSKEY_MISSING, `no DNSKEY of ${zone} matches its trust anchor`);
+  if (entry.length === 0) return verdict('bogus', EdeCode.DNSKEY_MISSING, `no DNSKEY of ${zone} matches its trust anchor`);
   return selfSigned(zone, dnskeys, entry, ctx);
 }
 

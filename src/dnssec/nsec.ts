@@ -1,11 +1,12 @@
 // NSEC denial-of-existence proofs (RFC 4035 §5.4, RFC 4592 wildcards, RFC 6840 §4 clarifications).
 // Every function takes NSEC records the caller has already validated, all from `zone`.
 
+import { EdeCode } from '../dns/constants.ts';
 import type { RR } from '../dns/message.ts';
 import { typeNumber } from '../dns/message.ts';
 import { isSubdomain, labelCount, labels, parentName } from '../dns/name.ts';
 import { compareNames, lowerAscii } from './canonical.ts';
-import { DnssecEde, T } from './constants.ts';
+import { T } from './constants.ts';
 import { proofBogus, SECURE, type DsProof, type Proof } from './proof.ts';
 
 export interface Nsec {
@@ -66,9 +67,9 @@ function denier(nsecs: Nsec[], name: string, zone: string): Nsec | undefined {
 /** RFC 4035 §5.4 / RFC 4592: NXDOMAIN needs the name denied and the source of synthesis denied. */
 export function nsecNxdomain(nsecs: Nsec[], qname: string, zone: string): Proof {
   const cover = denier(nsecs, qname, zone);
-  if (!cover) return proofBogus(`no NSEC denies ${qname}`, DnssecEde.NSEC_MISSING);
+  if (!cover) return proofBogus(`no NSEC denies ${qname}`, EdeCode.NSEC_MISSING);
   const wc = wildcardAt(nsecClosestEncloser(cover, qname));
-  if (!denier(nsecs, wc, zone)) return proofBogus(`no NSEC denies wildcard ${wc}`, DnssecEde.NSEC_MISSING);
+  if (!denier(nsecs, wc, zone)) return proofBogus(`no NSEC denies wildcard ${wc}`, EdeCode.NSEC_MISSING);
   return SECURE;
 }
 
@@ -97,7 +98,7 @@ export function nsecNodata(nsecs: Nsec[], qname: string, qtype: number, zone: st
     const wc = nsecs.find((n) => n.owner === wildcardAt(nsecClosestEncloser(cover, qname)));
     if (wc) return bitmapDenies(wc, qtype);
   }
-  return proofBogus(`no NSEC proves ${qname} has no type ${qtype}`, DnssecEde.NSEC_MISSING);
+  return proofBogus(`no NSEC proves ${qname} has no type ${qtype}`, EdeCode.NSEC_MISSING);
 }
 
 /**
@@ -107,7 +108,7 @@ export function nsecNodata(nsecs: Nsec[], qname: string, qtype: number, zone: st
 export function nsecWildcardAnswer(nsecs: Nsec[], owner: string, wildcard: string, zone: string): Proof {
   const parent = parentName(wildcard) ?? '.';
   const cover = nsecs.find((n) => nsecDenies(n, owner, zone) && labelCount(nsecClosestEncloser(n, owner)) <= labelCount(parent));
-  return cover ? SECURE : proofBogus(`no NSEC proves ${owner} was not a closer match than ${wildcard}`, DnssecEde.NSEC_MISSING);
+  return cover ? SECURE : proofBogus(`no NSEC proves ${owner} was not a closer match than ${wildcard}`, EdeCode.NSEC_MISSING);
 }
 
 /** The DS walk: is `name` an unsigned delegation (insecure), not a cut (continue), or neither (bogus)? */
@@ -122,5 +123,5 @@ export function nsecNoDs(nsecs: Nsec[], name: string, zone: string): DsProof {
   const ent = nsecs.find((n) => compareNames(n.owner, name) < 0 && isSubdomain(n.next, name) && n.next !== name);
   if (ent) return { status: 'no-cut' };
   if (denier(nsecs, name, zone)) return proofBogus(`${name} does not exist in ${zone} yet data below it was given`);
-  return proofBogus(`no NSEC proves ${name} has no DS`, DnssecEde.NSEC_MISSING);
+  return proofBogus(`no NSEC proves ${name} has no DS`, EdeCode.NSEC_MISSING);
 }

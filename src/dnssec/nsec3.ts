@@ -1,12 +1,13 @@
 // NSEC3 denial-of-existence proofs (RFC 5155 §8), with hashing bounded by the Budget (CVE-2023-50868).
 // Every function takes NSEC3 records the caller has already validated, all from `zone`.
 
+import { EdeCode } from '../dns/constants.ts';
 import { createHash } from 'node:crypto';
 import type { RR } from '../dns/message.ts';
 import { typeNumber } from '../dns/message.ts';
 import { isSubdomain, labelCount, labels, parentName, suffixOf } from '../dns/name.ts';
 import { nameWire } from './canonical.ts';
-import { DnssecEde, NSEC3_OPT_OUT, NSEC3_SHA1, T } from './constants.ts';
+import { NSEC3_OPT_OUT, NSEC3_SHA1, T } from './constants.ts';
 import type { Budget } from './limits.ts';
 import { base32hexDecodeOrUndefined } from '../dns/base32hex.ts';
 import { proofBogus, proofInsecure, SECURE, type DsProof, type Proof } from './proof.ts';
@@ -75,7 +76,7 @@ export function nsec3Set(rrs: RR[], zone: string, budget: Budget): Nsec3Set | Pr
   if (!params) return proofInsecure(`no NSEC3 of ${zone} with a known hash algorithm`); // RFC 5155 §8.1
   // RFC 9276 §3.2: above the cap the answer is treated as insecure, before any hashing is done.
   if (params.iterations > budget.limits.maxNsec3Iterations) {
-    return proofInsecure(`NSEC3 iterations ${params.iterations} of ${zone} above ${budget.limits.maxNsec3Iterations}`, DnssecEde.UNSUPPORTED_NSEC3_ITERATIONS);
+    return proofInsecure(`NSEC3 iterations ${params.iterations} of ${zone} above ${budget.limits.maxNsec3Iterations}`, EdeCode.UNSUPPORTED_NSEC3_ITERATIONS);
   }
   return { zone, ...params, records, cache: new Map(), budget };
 }
@@ -137,12 +138,12 @@ function closestEncloser(set: Nsec3Set, name: string): Encloser | Proof {
       }
       if (!nextCloser) return { ce: n, ceRecord: m };
       const cover = covering(set, nextCloser);
-      if (!cover) return proofBogus(`no NSEC3 covers next closer ${nextCloser}`, DnssecEde.NSEC_MISSING);
+      if (!cover) return proofBogus(`no NSEC3 covers next closer ${nextCloser}`, EdeCode.NSEC_MISSING);
       return { ce: n, ceRecord: m, nextCloser, cover };
     }
     nextCloser = n;
   }
-  return proofBogus(`no NSEC3 closest encloser for ${name} in ${set.zone}`, DnssecEde.NSEC_MISSING);
+  return proofBogus(`no NSEC3 closest encloser for ${name} in ${set.zone}`, EdeCode.NSEC_MISSING);
 }
 
 const isProof = (x: Encloser | Proof): x is Proof => 'status' in x;
@@ -152,7 +153,7 @@ export function nsec3Nxdomain(set: Nsec3Set, qname: string): Proof {
   const ce = closestEncloser(set, qname);
   if (isProof(ce)) return ce;
   if (!ce.cover) return proofBogus(`NSEC3 shows ${qname} exists`);
-  if (!covering(set, wildcardAt(ce.ce))) return proofBogus(`no NSEC3 covers wildcard ${wildcardAt(ce.ce)}`, DnssecEde.NSEC_MISSING);
+  if (!covering(set, wildcardAt(ce.ce))) return proofBogus(`no NSEC3 covers wildcard ${wildcardAt(ce.ce)}`, EdeCode.NSEC_MISSING);
   return ce.cover.optOut ? proofInsecure(`NXDOMAIN ${qname} inside an NSEC3 opt-out span`) : SECURE;
 }
 
@@ -175,7 +176,7 @@ export function nsec3Nodata(set: Nsec3Set, qname: string, qtype: number): Proof 
     return ce.cover.optOut ? proofInsecure(`DS ${qname} inside an NSEC3 opt-out span`) : proofBogus(`no NSEC3 matches ${qname} and the cover is not opt-out`);
   }
   const wc = matching(set, wildcardAt(ce.ce));
-  if (!wc) return proofBogus(`no NSEC3 proves ${qname} has no type ${qtype}`, DnssecEde.NSEC_MISSING);
+  if (!wc) return proofBogus(`no NSEC3 proves ${qname} has no type ${qtype}`, EdeCode.NSEC_MISSING);
   const bitmap = bitmapDenies(wc, wildcardAt(ce.ce), qtype);
   if (bitmap.status !== 'secure') return bitmap;
   return ce.cover.optOut ? proofInsecure(`wildcard NODATA for ${qname} inside an opt-out span`) : SECURE;
@@ -186,7 +187,7 @@ export function nsec3WildcardAnswer(set: Nsec3Set, owner: string, wildcard: stri
   const ce = parentName(wildcard) ?? '.';
   const nextCloser = suffixOf(owner, labelCount(ce) + 1);
   const cover = covering(set, nextCloser);
-  if (!cover) return proofBogus(`no NSEC3 covers ${nextCloser} for wildcard ${wildcard}`, DnssecEde.NSEC_MISSING);
+  if (!cover) return proofBogus(`no NSEC3 covers ${nextCloser} for wildcard ${wildcard}`, EdeCode.NSEC_MISSING);
   return cover.optOut ? proofInsecure(`wildcard answer ${owner} inside an NSEC3 opt-out span`) : SECURE;
 }
 

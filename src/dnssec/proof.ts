@@ -1,7 +1,7 @@
 // The result vocabulary of denial-of-existence proofs (shared by nsec.ts, nsec3.ts, denial.ts).
 
+import { EdeCode } from '../dns/constants.ts';
 import type { Ede } from './constants.ts';
-import { DnssecEde } from './constants.ts';
 
 export type Proof =
   | { status: 'secure' }
@@ -13,7 +13,7 @@ export type DsProof = Proof | { status: 'no-cut' };
 
 export const SECURE: Proof = { status: 'secure' };
 
-export function proofBogus(reason: string, code: number = DnssecEde.DNSSEC_BOGUS): Proof & { status: 'bogus' } {
+export function proofBogus(reason: string, code: number = EdeCode.DNSSEC_BOGUS): Proof & { status: 'bogus' } {
   return { status: 'bogus', reason, ede: { code, text: reason } };
 }
 

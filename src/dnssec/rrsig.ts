@@ -1,11 +1,12 @@
 // Verifies one RRset against its RRSIGs with a zone's DNSKEYs (RFC 4035 §5.3), bounded by a Budget.
 
+import { EdeCode } from '../dns/constants.ts';
 import type { RRset } from '../cache/record-cache.ts';
 import type { RR } from '../dns/message.ts';
 import { isSubdomain, labelCount } from '../dns/name.ts';
 import { importPublicKey, isSupportedAlgorithm, verifySignature } from './algorithms.ts';
 import { dnskeyData, keyTag, lowerAscii, rrsigData, signedData, signedOwner, type RrsigData } from './canonical.ts';
-import { DnssecEde, KeyFlag, type Ede } from './constants.ts';
+import { KeyFlag, type Ede } from './constants.ts';
 import type { Budget } from './limits.ts';
 
 export interface SigContext {
@@ -75,54 +76,54 @@ export function verifyRRset(rrset: RRset, zone: string, keys: RR[], ctx: SigCont
     const sig = rrsigData(sigRR);
     // RFC 4035 §5.3.1: the signer is the zone holding the RRset, labels ≤ owner labels.
     if (lowerAscii(sig.signersName) !== zone || !isSubdomain(rrset.name, zone)) {
-      note(failure(1, DnssecEde.DNSSEC_BOGUS, `RRSIG signer ${sig.signersName} is not zone ${zone}`));
+      note(failure(1, EdeCode.DNSSEC_BOGUS, `RRSIG signer ${sig.signersName} is not zone ${zone}`));
       continue;
     }
     if (sig.labels > ownerLabels) {
-      note(failure(1, DnssecEde.DNSSEC_BOGUS, `RRSIG labels ${sig.labels} exceed owner labels of ${rrset.name}`));
+      note(failure(1, EdeCode.DNSSEC_BOGUS, `RRSIG labels ${sig.labels} exceed owner labels of ${rrset.name}`));
       continue;
     }
     // RFC 4035 §5.3.1 and RFC 4034 §3.1.5: serial-number arithmetic, with a skew allowance.
     if (serialDiff(sig.expiration, sig.inception) < 0) {
-      note(failure(3, DnssecEde.DNSSEC_BOGUS, `RRSIG for ${rrset.name} expires before its inception`));
+      note(failure(3, EdeCode.DNSSEC_BOGUS, `RRSIG for ${rrset.name} expires before its inception`));
       continue;
     }
     if (serialDiff(ctx.now, sig.inception) < -limits.clockSkew) {
-      note(failure(3, DnssecEde.SIGNATURE_NOT_YET_VALID, `RRSIG for ${rrset.name} by ${zone} not yet valid`));
+      note(failure(3, EdeCode.SIGNATURE_NOT_YET_VALID, `RRSIG for ${rrset.name} by ${zone} not yet valid`));
       continue;
     }
     if (serialDiff(sig.expiration, ctx.now) < -limits.clockSkew) {
-      note(failure(3, DnssecEde.SIGNATURE_EXPIRED, `RRSIG for ${rrset.name} by ${zone} expired`));
+      note(failure(3, EdeCode.SIGNATURE_EXPIRED, `RRSIG for ${rrset.name} by ${zone} expired`));
       continue;
     }
     if (!isSupportedAlgorithm(sig.algorithm, limits.allowSha1Signatures)) {
-      note(failure(2, DnssecEde.UNSUPPORTED_DNSKEY_ALGORITHM, `RRSIG algorithm ${sig.algorithm} unsupported`));
+      note(failure(2, EdeCode.UNSUPPORTED_DNSKEY_ALGORITHM, `RRSIG algorithm ${sig.algorithm} unsupported`));
       continue;
     }
     const candidates = candidateKeys(sig, keys, limits.maxKeysPerTag);
     if (candidates.length === 0) {
-      note(failure(2, DnssecEde.DNSKEY_MISSING, `no DNSKEY of ${zone} with tag ${sig.keyTag} alg ${sig.algorithm}`));
+      note(failure(2, EdeCode.DNSKEY_MISSING, `no DNSKEY of ${zone} with tag ${sig.keyTag} alg ${sig.algorithm}`));
       continue;
     }
     const data = signedData(sig, rrset.name, rrset.records);
     for (const k of candidates) {
       if (spent >= limits.maxVerificationsPerRRset) {
-        return bogus(DnssecEde.DNSSEC_BOGUS, `more than ${limits.maxVerificationsPerRRset} verifications for ${rrset.name}`);
+        return bogus(EdeCode.DNSSEC_BOGUS, `more than ${limits.maxVerificationsPerRRset} verifications for ${rrset.name}`);
       }
       const key = importPublicKey(sig.algorithm, dnskeyData(k).key, limits.allowSha1Signatures);
       if (!key) {
-        note(failure(2, DnssecEde.UNSUPPORTED_DNSKEY_ALGORITHM, `DNSKEY ${sig.keyTag} of ${zone} unusable`));
+        note(failure(2, EdeCode.UNSUPPORTED_DNSKEY_ALGORITHM, `DNSKEY ${sig.keyTag} of ${zone} unusable`));
         continue;
       }
       spent++;
       ctx.budget.spendVerification();
       const outcome = verifySignature(sig.algorithm, key, data, sig.signature);
       if (outcome === 'valid') return secure(rrset, sig, ctx.now, ownerLabels);
-      if (outcome === 'unsupported') note(failure(2, DnssecEde.UNSUPPORTED_DNSKEY_ALGORITHM, `algorithm ${sig.algorithm} refused by crypto`));
-      else note(failure(4, DnssecEde.DNSSEC_BOGUS, `signature over ${rrset.name} by ${zone}/${sig.keyTag} does not verify`));
+      if (outcome === 'unsupported') note(failure(2, EdeCode.UNSUPPORTED_DNSKEY_ALGORITHM, `algorithm ${sig.algorithm} refused by crypto`));
+      else note(failure(4, EdeCode.DNSSEC_BOGUS, `signature over ${rrset.name} by ${zone}/${sig.keyTag} does not verify`));
     }
   }
-  if (!worst) return bogus(DnssecEde.RRSIGS_MISSING, `no RRSIG over ${rrset.name} type ${rrset.type}`);
+  if (!worst) return bogus(EdeCode.RRSIGS_MISSING, `no RRSIG over ${rrset.name} type ${rrset.type}`);
   return bogus(worst.code, worst.text);
 }
 

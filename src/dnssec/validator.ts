@@ -1,11 +1,12 @@
 // The Validator: classifies a resolved answer as secure, insecure, bogus or indeterminate (RFC 4035 §5).
 
+import { EdeCode } from '../dns/constants.ts';
 import type { RRset } from '../cache/record-cache.ts';
 import type { RR } from '../dns/message.ts';
 import { canonicalName, isSubdomain } from '../dns/name.ts';
 import { NegativeTrustAnchors, type TrustAnchors } from './anchors.ts';
 import { lowerAscii } from './canonical.ts';
-import { DnssecEde, T, type Ede, type SecurityStatus } from './constants.ts';
+import { T, type Ede, type SecurityStatus } from './constants.ts';
 import { keysFor, type ChainContext, type ChainResult } from './chain.ts';
 import { proveNodata, proveNxdomain, proveWildcardAnswer } from './denial.ts';
 import { signersOf, zoneEvidence } from './evidence.ts';
@@ -100,7 +101,7 @@ export class Validator {
       // Limits end validation as bogus; anything else is a broken invariant: fail the query, not the process.
       const limit = err instanceof LimitExceeded;
       const text = limit ? err.message : `validator error: ${(err as Error).message}`;
-      return { status: 'bogus', reason: text, ede: { code: limit ? DnssecEde.DNSSEC_BOGUS : DnssecEde.OTHER, text }, work: work() };
+      return { status: 'bogus', reason: text, ede: { code: limit ? EdeCode.DNSSEC_BOGUS : EdeCode.OTHER, text }, work: work() };
     }
   }
 
@@ -157,9 +158,9 @@ export class Validator {
     // Bogus either way; a failed DS-absence walk below a secure zone is a symptom, the
     // missing signatures are the cause, so those name the EDE.
     const chain = state.status === 'bogus' ? ` (chain: ${state.reason})` : '';
-    if (why === 'nsec') return bogusPart(DnssecEde.NSEC_MISSING, `no signed NSEC/NSEC3 for ${what} in a secure zone${chain}`);
-    if (why === 'unusable') return bogusPart(DnssecEde.DNSSEC_BOGUS, `RRSIGs over ${what} name no enclosing zone as signer${chain}`);
-    return bogusPart(DnssecEde.RRSIGS_MISSING, `no RRSIG over ${what} in a secure zone${chain}`);
+    if (why === 'nsec') return bogusPart(EdeCode.NSEC_MISSING, `no signed NSEC/NSEC3 for ${what} in a secure zone${chain}`);
+    if (why === 'unusable') return bogusPart(EdeCode.DNSSEC_BOGUS, `RRSIGs over ${what} name no enclosing zone as signer${chain}`);
+    return bogusPart(EdeCode.RRSIGS_MISSING, `no RRSIG over ${what} in a secure zone${chain}`);
   }
 
   /** NXDOMAIN/NODATA: SOA and NSEC/NSEC3 must verify with the zone's keys and prove the denial. */

@@ -1,9 +1,10 @@
 // The validation stage: judges each step of a lookup with the DNSSEC validator, fetching DS and
 // DNSKEY through the resolver itself, and remembers bogus names briefly (RFC 4035 §4.7).
 
+import { EdeCode } from '../dns/constants.ts';
 import type { RecordCache } from '../cache/record-cache.ts';
 import type { RR } from '../dns/message.ts';
-import { DnssecEde } from '../dnssec/constants.ts';
+
 import type { KeyFetch } from '../dnssec/fetch.ts';
 import type { AnswerInput, ValidationResult, Validator } from '../dnssec/validator.ts';
 import type { Clock } from '../util/clock.ts';
@@ -67,7 +68,7 @@ export class ValidationStage {
 
   /** The SERVFAIL a bogus verdict becomes (RFC 8914: the validator's EDE, or DNSSEC Bogus). */
   servfail(verdict: Verdict): Resolution {
-    const ede = verdict.ede ?? { code: DnssecEde.DNSSEC_BOGUS, text: verdict.reason };
+    const ede = verdict.ede ?? { code: EdeCode.DNSSEC_BOGUS, text: verdict.reason };
     return { kind: 'servfail', ede, reason: `DNSSEC bogus: ${verdict.reason}` };
   }
 

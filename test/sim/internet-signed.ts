@@ -2,9 +2,10 @@
 // unsigned TLDs and second-level zones, one zone per validation failure, and the expected
 // DNSSEC outcome (status, AD, EDE) of every catalogue name.
 
+import { EdeCode } from '../../src/dns/constants.ts';
 import type { RR } from '../../src/dns/message.ts';
 import { isSubdomain, labelCount, parentName, selfAndAncestors } from '../../src/dns/name.ts';
-import { Alg, DnssecEde } from '../../src/dnssec/constants.ts';
+import { Alg } from '../../src/dnssec/constants.ts';
 import type { Builder, CatalogueEntry, SimZone } from './internet.ts';
 import { signZone, type SignOptions, type SignedZone } from './signer.ts';
 
@@ -51,28 +52,28 @@ const SPECIAL: Record<string, Profile> = {
   // RFC 9276 §3.2: above 150 iterations, denial is insecure (EDE 27); positive answers stay secure.
   'nsec3-iter200.test': {
     sign: { algorithm: Alg.ECDSAP256SHA256, denial: { nsec3: { iterations: 200 } } },
-    expect: (e) => (denied(e) ? { status: 'insecure', ede: DnssecEde.UNSUPPORTED_NSEC3_ITERATIONS } : { status: 'secure' }),
+    expect: (e) => (denied(e) ? { status: 'insecure', ede: EdeCode.UNSUPPORTED_NSEC3_ITERATIONS } : { status: 'secure' }),
   },
   'unknown-ds-alg.test': { sign: { algorithm: Alg.ECDSAP256SHA256 }, dsAlgorithm: 253, expect: () => ({ status: 'insecure' }) },
-  'sig-expired.test': { sign: { faults: { expired: true } }, expect: bogus(DnssecEde.SIGNATURE_EXPIRED) },
-  'sig-not-yet.test': { sign: { faults: { notYetValid: true } }, expect: bogus(DnssecEde.SIGNATURE_NOT_YET_VALID) },
+  'sig-expired.test': { sign: { faults: { expired: true } }, expect: bogus(EdeCode.SIGNATURE_EXPIRED) },
+  'sig-not-yet.test': { sign: { faults: { notYetValid: true } }, expect: bogus(EdeCode.SIGNATURE_NOT_YET_VALID) },
   // Only the positive answer names the cause; a denial signed by a non-enclosing zone looks unsigned.
   'wrong-signer.test': {
     sign: { faults: { signerName: 'elsewhere.test' } },
-    expect: (e) => (e.name === 'www.wrong-signer.test' && e.type === 'A' ? { status: 'bogus', ede: DnssecEde.DNSSEC_BOGUS } : { status: 'bogus' }),
+    expect: (e) => (e.name === 'www.wrong-signer.test' && e.type === 'A' ? { status: 'bogus', ede: EdeCode.DNSSEC_BOGUS } : { status: 'bogus' }),
   },
-  'ds-mismatch.test': { sign: { faults: { dsMismatch: true } }, expect: bogus(DnssecEde.DNSKEY_MISSING) },
-  'no-zsk.test': { sign: { faults: { dropDnskey: 'zsk' } }, expect: bogus(DnssecEde.DNSKEY_MISSING) },
+  'ds-mismatch.test': { sign: { faults: { dsMismatch: true } }, expect: bogus(EdeCode.DNSKEY_MISSING) },
+  'no-zsk.test': { sign: { faults: { dropDnskey: 'zsk' } }, expect: bogus(EdeCode.DNSKEY_MISSING) },
   'no-rrsig.test': {
     sign: { faults: { dropRrsig: ['www.no-rrsig.test/A'] } },
-    expect: (e) => (e.name === 'www.no-rrsig.test' && e.type === 'A' ? { status: 'bogus', ede: DnssecEde.RRSIGS_MISSING } : { status: 'secure' }),
+    expect: (e) => (e.name === 'www.no-rrsig.test' && e.type === 'A' ? { status: 'bogus', ede: EdeCode.RRSIGS_MISSING } : { status: 'secure' }),
   },
   'no-denial.test': {
     sign: { faults: { stripDenial: true } },
-    expect: (e) => (denied(e) ? { status: 'bogus', ede: DnssecEde.NSEC_MISSING } : { status: 'secure' }),
+    expect: (e) => (denied(e) ? { status: 'bogus', ede: EdeCode.NSEC_MISSING } : { status: 'secure' }),
   },
   // KeyTrap (CVE-2023-50387): 60 keys sharing the ZSK's tag, 20 bogus RRSIGs per RRset.
-  'keytrap.test': { sign: { algorithm: Alg.RSASHA256, faults: { keyTagFlood: { keys: 60, signatures: 20 } } }, expect: bogus(DnssecEde.DNSSEC_BOGUS) },
+  'keytrap.test': { sign: { algorithm: Alg.RSASHA256, faults: { keyTagFlood: { keys: 60, signatures: 20 } } }, expect: bogus(EdeCode.DNSSEC_BOGUS) },
 };
 
 /** Adds the special DNSSEC zones to the builder (after every other zone, so those stay as they were). */

@@ -1,8 +1,9 @@
 // Chain of trust end to end: simulated root anchor → signed TLD → signed, unsigned and broken children.
 
+import { EdeCode } from '../../src/dns/constants.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Alg, DnssecEde } from '../../src/dnssec/constants.ts';
+import { Alg } from '../../src/dnssec/constants.ts';
 import { Validator, type ValidationResult } from '../../src/dnssec/validator.ts';
 import { type SignOptions, type SignedZone } from '../sim/signer.ts';
 import { signHierarchy } from '../sim/signed-world.ts';
@@ -105,26 +106,26 @@ test('insecure delegations: unsigned child, opt-out span, unsupported DS algorit
   expect(await check('www.insecure.optout.tld', A), 'insecure');
   const plain = (name: string) => ({ qname: name, qtype: A, kind: 'answer' as const, answer: parseZone(`${name}. 60 IN A 192.0.2.9`).records, authority: [] });
   const unsupported = await validator().validateAnswer(plain('www.unsupported.tld'), world.fetch);
-  expect(unsupported, 'insecure', DnssecEde.UNSUPPORTED_DNSKEY_ALGORITHM);
-  expect(await validator().validateAnswer(plain('www.baddigest.tld'), world.fetch), 'insecure', DnssecEde.UNSUPPORTED_DS_DIGEST);
+  expect(unsupported, 'insecure', EdeCode.UNSUPPORTED_DNSKEY_ALGORITHM);
+  expect(await validator().validateAnswer(plain('www.baddigest.tld'), world.fetch), 'insecure', EdeCode.UNSUPPORTED_DS_DIGEST);
   const none = new Validator({ trustAnchors: new Map(), now: () => NOW });
   expect(await check('www.signed.tld', A, none), 'indeterminate');
 });
 
 test('broken zones are bogus with the Extended DNS Error that names the fault', async () => {
-  expect(await check('www.expired.tld', A), 'bogus', DnssecEde.SIGNATURE_EXPIRED);
-  expect(await check('www.notyet.tld', A), 'bogus', DnssecEde.SIGNATURE_NOT_YET_VALID);
-  expect(await check('www.wrongsigner.tld', A), 'bogus', DnssecEde.DNSSEC_BOGUS);
-  expect(await check('www.dsmismatch.tld', A), 'bogus', DnssecEde.DNSKEY_MISSING);
-  expect(await check('www.norrsig.tld', A), 'bogus', DnssecEde.RRSIGS_MISSING);
+  expect(await check('www.expired.tld', A), 'bogus', EdeCode.SIGNATURE_EXPIRED);
+  expect(await check('www.notyet.tld', A), 'bogus', EdeCode.SIGNATURE_NOT_YET_VALID);
+  expect(await check('www.wrongsigner.tld', A), 'bogus', EdeCode.DNSSEC_BOGUS);
+  expect(await check('www.dsmismatch.tld', A), 'bogus', EdeCode.DNSKEY_MISSING);
+  expect(await check('www.norrsig.tld', A), 'bogus', EdeCode.RRSIGS_MISSING);
   expect(await check('ns.norrsig.tld', A), 'secure'); // only the one RRset lost its RRSIG
-  expect(await check('www.nodnskey.tld', A), 'bogus', DnssecEde.DNSKEY_MISSING);
-  expect(await check('nope.stripped.tld', A), 'bogus', DnssecEde.NSEC_MISSING);
-  expect(await check('www.stripped.tld', TXT), 'bogus', DnssecEde.NSEC_MISSING);
+  expect(await check('www.nodnskey.tld', A), 'bogus', EdeCode.DNSKEY_MISSING);
+  expect(await check('nope.stripped.tld', A), 'bogus', EdeCode.NSEC_MISSING);
+  expect(await check('www.stripped.tld', TXT), 'bogus', EdeCode.NSEC_MISSING);
 });
 
 test('NSEC3 above the iteration cap is insecure with EDE 27; below it, secure', async () => {
-  expect(await check('nope.iter.tld', A), 'insecure', DnssecEde.UNSUPPORTED_NSEC3_ITERATIONS);
+  expect(await check('nope.iter.tld', A), 'insecure', EdeCode.UNSUPPORTED_NSEC3_ITERATIONS);
   expect(await check('www.iter.tld', A), 'secure');
   const lenient = new Validator({ trustAnchors: new Map([['.', { zone: '.', ds: rootDs, dnskey: [] }]]), limits: { maxNsec3Iterations: 500 }, now: () => NOW });
   expect(await check('nope.iter.tld', A, lenient), 'secure');
@@ -138,13 +139,13 @@ test('negative trust anchors make a broken zone insecure (RFC 7646)', async () =
 test('a forged answer in a signed zone is bogus', async () => {
   const input = world.answer('www.signed.tld', A);
   input.answer = input.answer.map((r) => (r.type === 'A' ? ({ ...r, data: '203.0.113.66' } as typeof r) : r));
-  expect(await validator().validateAnswer(input, world.fetch), 'bogus', DnssecEde.DNSSEC_BOGUS);
+  expect(await validator().validateAnswer(input, world.fetch), 'bogus', EdeCode.DNSSEC_BOGUS);
   const stripped = world.answer('www.signed.tld', A);
   stripped.answer = stripped.answer.filter((r) => r.type !== 'RRSIG');
-  expect(await validator().validateAnswer(stripped, world.fetch), 'bogus', DnssecEde.RRSIGS_MISSING);
+  expect(await validator().validateAnswer(stripped, world.fetch), 'bogus', EdeCode.RRSIGS_MISSING);
   // A NXDOMAIN claimed for a name that exists cannot be proven.
   const lie = world.answer('nope.signed.tld', A);
-  expect(await validator().validateAnswer({ ...lie, qname: 'www.signed.tld' }, world.fetch), 'bogus', DnssecEde.NSEC_MISSING);
+  expect(await validator().validateAnswer({ ...lie, qname: 'www.signed.tld' }, world.fetch), 'bogus', EdeCode.NSEC_MISSING);
 });
 
 test('zone key states are cached across validations', async () => {
@@ -166,5 +167,5 @@ test('a CNAME synthesised from a signed DNAME is covered by the DNAME (RFC 6672 
   const cname = (target: string) => parseZone(`www.d.signed.tld. 300 IN CNAME ${target}.`).records;
   const input = (target: string) => ({ qname: 'www.d.signed.tld', qtype: A, kind: 'answer' as const, answer: [...dname.records, ...dname.signatures, ...cname(target)], authority: [] });
   expect(await validator().validateAnswer(input('www.nsec3.tld'), world.fetch), 'secure');
-  expect(await validator().validateAnswer(input('www.evil.example'), world.fetch), 'bogus', DnssecEde.RRSIGS_MISSING);
+  expect(await validator().validateAnswer(input('www.evil.example'), world.fetch), 'bogus', EdeCode.RRSIGS_MISSING);
 });

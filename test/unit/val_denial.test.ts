@@ -1,9 +1,10 @@
 // NSEC and NSEC3 proofs on their own: what must be secure, and every missing piece that must not be.
 
+import { EdeCode } from '../../src/dns/constants.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RR } from '../../src/dns/message.ts';
-import { DnssecEde } from '../../src/dnssec/constants.ts';
+
 import { proveNoDs, proveNodata, proveNxdomain, proveWildcardAnswer, type Denial } from '../../src/dnssec/denial.ts';
 import { Budget, DEFAULT_LIMITS } from '../../src/dnssec/limits.ts';
 import { dnssecRecord } from '../../src/dnssec/presentation.ts';
@@ -36,7 +37,7 @@ test('NSEC NXDOMAIN needs both the name and the wildcard denied (RFC 4035 §5.4)
   assert.equal(status(proveNxdomain(d([chain[1]!]), 'b.example')), 'bogus', '*.example sorts before a: a→b.c does not deny it');
   assert.equal(status(proveNxdomain(d([chain[5]!]), 'zz.example')), 'bogus', '*.example not denied by z→apex');
   const r = proveNxdomain(d([]), 'b.example');
-  assert.equal(r.status === 'bogus' && r.ede.code, DnssecEde.NSEC_MISSING);
+  assert.equal(r.status === 'bogus' && r.ede.code, EdeCode.NSEC_MISSING);
   assert.equal(status(proveNxdomain(d(chain), 'c.example')), 'bogus', 'c is an empty non-terminal, it exists');
   assert.equal(status(proveNxdomain(d(chain), 'a.example')), 'bogus', 'a exists');
   assert.equal(status(proveNxdomain(d(chain), 'x.sub.example')), 'bogus', 'the parent-side NSEC at a delegation says nothing below it');
@@ -133,7 +134,7 @@ test('NSEC3 iteration cap (RFC 9276) and unknown hash algorithms make the answer
   const p = pick('q.example');
   const r = proveNxdomain(p, 'q.example');
   assert.equal(r.status, 'insecure');
-  assert.equal(r.status === 'insecure' && r.ede?.code, DnssecEde.UNSUPPORTED_NSEC3_ITERATIONS);
+  assert.equal(r.status === 'insecure' && r.ede?.code, EdeCode.UNSUPPORTED_NSEC3_ITERATIONS);
   assert.equal(p.budget.hashes, 0);
   const unknown = p.nsec3.map((x) => ({ ...x, data: { ...(x.data as object), algorithm: 2 } }) as RR);
   assert.equal(proveNxdomain({ ...p, nsec3: unknown }, 'q.example').status, 'insecure');

@@ -2,9 +2,10 @@
 // RRset's status, CD=1 neither validates nor poisons, bogus is remembered, DO returns the
 // proofs, secure TTLs stop at signature expiry, NTAs, KeyTrap; upstream queries counted at the servers.
 
+import { EdeCode } from '../../src/dns/constants.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Alg, DnssecEde } from '../../src/dnssec/constants.ts';
+import { Alg } from '../../src/dnssec/constants.ts';
 import type { RR } from '../../src/dns/message.ts';
 import { NOW, question, signedSetup, signedZone } from './val_setup.ts';
 
@@ -41,11 +42,11 @@ test('val_cd: CD=1 returns bogus data unvalidated; CD=0 still gets SERVFAIL, and
   assert.equal(await s.cache.getRRset(bogus, A), undefined, 'a CD=1 answer is not stored while validation is on');
   const plain = await s.resolver.resolve(question(bogus, A));
   assert.equal(plain.kind, 'servfail');
-  assert.equal(plain.kind === 'servfail' && plain.ede.code, DnssecEde.SIGNATURE_EXPIRED);
+  assert.equal(plain.kind === 'servfail' && plain.ede.code, EdeCode.SIGNATURE_EXPIRED);
   assert.equal(await s.cache.getRRset(bogus, A), undefined, 'bogus is never stored');
   const before = queries(s);
   const marked = await s.resolver.resolve(question(bogus, A));
-  assert.equal(marked.kind === 'servfail' && marked.ede.code, DnssecEde.SIGNATURE_EXPIRED);
+  assert.equal(marked.kind === 'servfail' && marked.ede.code, EdeCode.SIGNATURE_EXPIRED);
   assert.equal(queries(s), before, 'the bogus mark answers without upstream queries');
   s.clock.advance(61_000);
   await s.resolver.resolve(question(bogus, A));
@@ -128,7 +129,7 @@ test('val_nta: a negative trust anchor turns a bogus zone insecure; other zones 
   assert.equal(r.kind, 'answer');
   assert.equal(r.kind === 'answer' && r.status, 'insecure');
   const other = await s.resolver.resolve(question('www.sig-not-yet.test', A));
-  assert.equal(other.kind === 'servfail' && other.ede.code, DnssecEde.SIGNATURE_NOT_YET_VALID);
+  assert.equal(other.kind === 'servfail' && other.ede.code, EdeCode.SIGNATURE_NOT_YET_VALID);
 });
 
 test('val_keytrap: a key-tag collision flood fails the query with EDE 6, within the work bounds, and the resolver goes on', async () => {
@@ -136,7 +137,7 @@ test('val_keytrap: a key-tag collision flood fails the query with EDE 6, within 
   for (const name of ['www.keytrap.test', 'nx.keytrap.test']) {
     const r = await s.resolver.resolve(question(name, A));
     assert.equal(r.kind, 'servfail', name);
-    assert.equal(r.kind === 'servfail' && r.ede.code, DnssecEde.DNSSEC_BOGUS);
+    assert.equal(r.kind === 'servfail' && r.ede.code, EdeCode.DNSSEC_BOGUS);
   }
   const zone = signedZone(s.internet, Alg.RSASHA512, 'NSEC');
   const ok = await s.resolver.resolve(question(`www.${zone}`, A));
