@@ -23,6 +23,7 @@ export const USAGE = `andns-loadtest — a DNS load generator (UDP, TCP, DoT, Do
   andns-loadtest --server 127.0.0.1:5353 [options] (--queries FILE | --zipf S)
   andns-loadtest report RESULT.json… --out report.html [--png chart.png]
   andns-loadtest sim [--sim-seed 1] [--sim-zones 300] [--port P] [--delay-ms 0]
+  andns-loadtest profile FILE.cpuprofile [--top 15]   (self time of a node --cpu-prof profile)
 
 Target (loopback only):
   --server HOST:PORT        127.0.0.0/8 or [::1]; repeatable: queries go to each in turn

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// andns-loadtest: the command line; runs a load test, or renders a report, or serves the simulated internet.
+// andns-loadtest: the command line; runs a load test, renders a report, serves the simulated internet or summarises a CPU profile.
 
 import { writeFileSync } from 'node:fs';
 import { parseCli, USAGE } from './args.ts';
 import { runLoad } from './engine/run.ts';
 import { reportMain } from './report/main.ts';
+import { profileMain } from './profile-summary.ts';
 import { simMain } from './sim-serve.ts';
 import { textSummary } from './text-summary.ts';
 import { buildWorkload } from './workload/build.ts';
@@ -12,6 +13,7 @@ import { buildWorkload } from './workload/build.ts';
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'report') return reportMain(argv.slice(1));
   if (argv[0] === 'sim') return simMain(argv.slice(1));
+  if (argv[0] === 'profile') return profileMain(argv.slice(1));
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE);
     return;

@@ -13,6 +13,10 @@ export interface AndnsOptions {
   workers?: number;
   /** Extra `andns serve` flags, e.g. a --config for the shared cache. */
   extraArgs?: string[];
+  /** Node flags before the script, e.g. --cpu-prof (profile-andns.ts). */
+  nodeFlags?: string[];
+  /** Keep all of andns's output in this file. */
+  logFile?: string;
 }
 
 function serveHelp(): string | undefined {
@@ -48,6 +52,7 @@ export function andnsTarget(o: AndnsOptions = {}): Target {
       const dohPort = await freePort();
       const dotPort = await freePort();
       const args = [
+        ...(o.nodeFlags ?? []),
         ANDNS, 'serve',
         '--listen', `127.0.0.1:${port}`,
         '--root-hints', ctx.hintsFile,
@@ -63,7 +68,7 @@ export function andnsTarget(o: AndnsOptions = {}): Target {
         ...(workers > 1 ? ['--workers', String(workers)] : []),
         ...(o.extraArgs ?? []),
       ];
-      const proc = spawnPinned(process.execPath, args, ctx.cpu);
+      const proc = spawnPinned(process.execPath, args, ctx.cpu, process.env, o.logFile);
       try {
         await waitForDns('127.0.0.1', port, 15_000, () => proc.child.exitCode === null);
       } catch (err) {

@@ -2,7 +2,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 export interface Spawned {
@@ -15,7 +15,7 @@ export interface Spawned {
 }
 
 /** Runs `command` under `taskset -c cpu` when a core is given (taskset execs, so the PID is the command's). */
-export function spawnPinned(command: string, args: string[], cpu: number | undefined, env: NodeJS.ProcessEnv = process.env): Spawned {
+export function spawnPinned(command: string, args: string[], cpu: number | undefined, env: NodeJS.ProcessEnv = process.env, logFile?: string): Spawned {
   const argv = cpu === undefined ? [command, ...args] : ['taskset', '-c', String(cpu), command, ...args];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
@@ -25,6 +25,12 @@ export function spawnPinned(command: string, args: string[], cpu: number | undef
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // The whole output too, when asked (e.g. --trace-gc lines to count after the run).
+  if (logFile) {
+    const log = createWriteStream(logFile);
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     child,
