@@ -15,8 +15,9 @@ export interface UnboundOptions {
 /**
  * The simulated servers must listen on port 53: Unbound sends every upstream query to port 53
  * (hints and glue carry no port), so the bench serves the simulated internet there.
- * No trust anchor and the iterator module alone: andns does not validate yet, so neither does
- * Unbound here (phase 2: both validate, on signed simulated zones). Settings match the
+ * No trust anchor and the iterator module alone: the bench's simulated internet is unsigned and
+ * andns runs with --no-dnssec, so neither validates (to do: both validating, on signed
+ * simulated zones). Settings match the
  * differential test's Unbound (test/peers/unbound.ts).
  */
 export function unboundConfig(ctx: TargetContext, ports: { dns: number; dot: number; doh: number }, o: UnboundOptions = {}): string {
