@@ -1,4 +1,4 @@
-// Tests for what the cluster scenario rests on: round-robin over front-ends, the hit threshold, repeatable --server, its table.
+// Tests for the cluster scenario's parts (round robin, hit threshold, repeatable --server, its table) and the profile summary.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -6,6 +6,7 @@ import { parseCli } from '../../loadtest/args.ts';
 import { clusterMarkdown, clusterVerdict } from '../../loadtest/bench/cluster-summary.ts';
 import type { ClusterOutcome, ClusterRow } from '../../loadtest/bench/cluster.ts';
 import type { RunResult } from '../../loadtest/engine/result.ts';
+import { summarizeProfile } from '../../loadtest/profile-summary.ts';
 import { Recorder } from '../../loadtest/stats/recorder.ts';
 import { RoundRobinTransport } from '../../loadtest/transport/round-robin.ts';
 import type { Transport } from '../../loadtest/transport/transport.ts';
@@ -95,4 +96,21 @@ test('cluster table: ratios to one front-end and the ≤ 1.1× verdict', () => {
   assert.equal(md.split('\n').length, 5);
   assert.match(md, /\| andns independent \| 4 \| 3,900 \| 3\.9 \| 90\.0 % \|/);
   assert.equal(clusterVerdict({ ...o, rows: o.rows.slice(0, 1) }), undefined);
+});
+
+test('profile summary: self time per function and area, idle apart', () => {
+  const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0 });
+  const s = summarizeProfile({
+    nodes: [
+      { id: 1, callFrame: frame('(idle)') },
+      { id: 2, callFrame: frame('doSend', 'node:dgram') },
+      { id: 3, callFrame: frame('reply', 'file:///x/dist/src/server/hot-answers.js') },
+      { id: 4, callFrame: frame('(garbage collector)') },
+    ],
+    samples: [1, 2, 2, 3, 4, 1],
+    timeDeltas: [100, 30, 30, 30, 10, 100],
+  });
+  assert.equal(s.idlePercent, 66.7);
+  assert.deepEqual(s.functions.map((f) => [f.name, f.percent]), [['doSend node:dgram:1', 60], ['reply dist/src/server/hot-answers.js:1', 30], ['(garbage collector)', 10]]);
+  assert.deepEqual(s.areas.map((a) => a.name), ['node core (JS)', 'andns (src/)', '(garbage collector)']);
 });
