@@ -1,16 +1,7 @@
 // Seeded pseudo-random numbers, so that a workload is the same on every run with the same seed.
 
-/** Mulberry32: tiny, fast and good enough for choosing names (not for anything secret). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulated internet's generator: one seeded source for zones and workloads alike. */
+export { seededRandom } from '../../test/sim/random.ts';
 
 /** Fisher–Yates in place with the given random source. */
 export function shuffle<T>(items: T[], random: () => number): T[] {

@@ -4,6 +4,7 @@ import type { RR } from '../../src/dns/message.ts';
 import type { Faults } from './server.ts';
 import { SimNetwork, SimServer } from './server.ts';
 import { parseZone, type Zone } from './zone.ts';
+import { seededRandom } from './random.ts';
 import { addSpecialZones, type SpecialZones } from './internet-special.ts';
 import { addSignedZones, signInternet, type Expected, type SignedInternet } from './internet-signed.ts';
 
@@ -65,17 +66,6 @@ export const ROOT_ADDRESSES = ['127.53.0.1', '127.53.0.2', '127.53.0.3'];
 /** Host data (A/AAAA of www, mail…) lives in 127.100/16 and 2001:db8::/32: no server there. */
 const HOST_NET = '127.100';
 
-/** Mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ServerPlan {
   name: string;
@@ -98,7 +88,7 @@ export class Builder {
   #nextHost = 0;
 
   constructor(seed: number) {
-    this.random = prng(seed);
+    this.random = seededRandom(seed);
   }
 
   pick<T>(items: readonly T[]): T {
