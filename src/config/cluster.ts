@@ -8,45 +8,26 @@ import type { ListenAddress } from '../server/options.ts';
 import { arrayOf, ConfigError, integer, nonEmptyString, object, show, type Check } from './check.ts';
 import { listenAddress } from './listen.ts';
 
-/** The `sharedCache` key as written in the file. */
-export interface SharedCacheConfig {
+/**
+ * The `sharedCache` key as written in the file: the shared cache's own options (documented in
+ * shared-cache/options.ts), with Redis given as seed URLs and its timeouts flattened, plus the
+ * size of the pipeline's hot wire-answer tier.
+ */
+export type SharedCacheConfig = Omit<SharedCacheOptions, 'redis' | 'breaker'> & {
   redis: string[];
-  keyPrefix: string;
-  memoryMaxBytes: number;
-  hotMaxBytes: number;
   hotAnswersMaxBytes: number;
-  hotMaxAgeMs: number;
-  staleWindowMs: number;
-  staleTtl: number;
-  staleAfterMs: number;
-  prefetchPercent: number;
-  prefetchQueueSize: number;
-  prefetchConcurrency: number;
-  leaseMs: number;
-  leasePollMs: number;
   redisCommandTimeoutMs: number;
   redisConnectTimeoutMs: number;
-}
+};
 
-const s = defaultSharedCacheOptions;
+const { redis: _noRedis, breaker: _breaker, ...sharedDefaults } = defaultSharedCacheOptions;
 export const defaultSharedCacheConfig: SharedCacheConfig = Object.freeze({
+  ...sharedDefaults,
   redis: [],
-  keyPrefix: s.keyPrefix,
-  memoryMaxBytes: s.memoryMaxBytes,
-  hotMaxBytes: s.hotMaxBytes,
   hotAnswersMaxBytes: 64 * 1024 * 1024,
-  hotMaxAgeMs: s.hotMaxAgeMs,
-  staleWindowMs: s.staleWindowMs,
-  staleTtl: s.staleTtl,
-  staleAfterMs: s.staleAfterMs,
-  prefetchPercent: s.prefetchPercent,
-  prefetchQueueSize: s.prefetchQueueSize,
-  prefetchConcurrency: s.prefetchConcurrency,
-  leaseMs: s.leaseMs,
-  leasePollMs: s.leasePollMs,
   redisCommandTimeoutMs: defaultRedisStoreOptions.commandTimeoutMs,
   redisConnectTimeoutMs: defaultRedisStoreOptions.connectTimeoutMs,
-}) as SharedCacheConfig;
+});
 
 const HOUR_MS = 3_600_000;
 const GIB = 1024 * 1024 * 1024;
