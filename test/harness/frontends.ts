@@ -2,6 +2,7 @@
 // own Redis connections and hot map, as a separate process would have) over one simulated
 // internet, wrapped as the server wraps it (resolve-chain.ts: coalescing, serve-stale, lease, prefetch).
 
+import { until } from './store-contract.ts';
 import { Resolver } from '../../src/resolver/resolver.ts';
 import { defaultLimits, type ServerHint } from '../../src/resolver/options.ts';
 import type { ClientQuestion, Resolution, Resolve } from '../../src/resolver/resolution.ts';
@@ -107,4 +108,19 @@ export async function internetFrontEnds(t: { after(fn: () => Promise<void>): voi
     fronts.push(await openFrontEnd({ net: internet.network, clock: systemClock, redis, keyPrefix, over, rootHints: internet.rootHints }, t));
   }
   return { internet, fronts, names: plainNames(internet), queries: () => internet.network.totals().queries };
+}
+
+/**
+ * Waits until the shared tier works end to end again: a name `one` resolves is then answered
+ * by `two` with no upstream query. Names are taken from `names`, starting at `from`.
+ */
+export async function untilShared(one: FrontEnd, two: FrontEnd, names: string[], queries: () => number, from: number, timeoutMs: number): Promise<void> {
+  let k = from;
+  await until(async () => {
+    const name = names[k++ % names.length]!;
+    await one.resolve(question(name));
+    const before = queries();
+    await two.resolve(question(name));
+    return queries() === before;
+  }, timeoutMs);
 }

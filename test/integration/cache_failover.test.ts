@@ -5,8 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { keySlot } from '../../src/shared-cache/slot.ts';
 import { redisMissing, startRedisCluster } from '../harness/redis-cluster.ts';
-import { internetFrontEnds, question } from '../harness/frontends.ts';
-import { until } from '../harness/store-contract.ts';
+import { internetFrontEnds, question, untilShared } from '../harness/frontends.ts';
 
 const skip = redisMissing() ?? false;
 if (skip) console.log(`# skipping Redis fail-over test: ${skip}`);
@@ -39,12 +38,5 @@ test('cache_failover: killing a master fails over with answers flowing, then the
   assert.ok(!(await cluster.masters()).includes(victim), 'a replica took over');
 
   // Fresh names: resolved by one front-end, then answered by the other from Redis alone.
-  let k = 30;
-  await until(async () => {
-    const name = names[k++ % names.length]!;
-    await one.resolve(question(name));
-    const before = queries();
-    await two.resolve(question(name));
-    return queries() === before;
-  }, 15_000);
+  await untilShared(one, two, names, queries, 30, 15_000);
 });
