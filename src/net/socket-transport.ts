@@ -6,8 +6,6 @@ import net from 'node:net';
 import { replyMatches, replyMatchesIgnoringCase } from '../dns/wire.ts';
 import { ExchangeError, type ExchangeRequest, type UpstreamTransport } from '../resolver/upstream.ts';
 
-const MAX_TCP_MESSAGE = 65_535;
-
 export class SocketTransport implements UpstreamTransport {
   private readonly open = new Set<{ destroy(): void }>();
 
@@ -21,28 +19,44 @@ export class SocketTransport implements UpstreamTransport {
     this.open.clear();
   }
 
+  /**
+   * One exchange's end, exactly once: the timer stops, close() forgets it, its socket is
+   * released, and the promise settles. `onTimeout` says what running out of time means.
+   */
+  private settle(
+    timeoutMs: number,
+    release: () => void,
+    resolve: (reply: Buffer) => void,
+    reject: (err: ExchangeError) => void,
+    onTimeout: () => ExchangeError,
+  ): (result: Buffer | ExchangeError) => void {
+    let done = false;
+    const handle = { destroy: () => finish(new ExchangeError('network', 'transport closed')) };
+    const finish = (result: Buffer | ExchangeError): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      this.open.delete(handle);
+      release();
+      if (result instanceof ExchangeError) reject(result);
+      else resolve(result);
+    };
+    const timer = setTimeout(() => finish(onTimeout()), timeoutMs);
+    this.open.add(handle);
+    return finish;
+  }
+
   private udp(req: ExchangeRequest): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const socket = dgram.createSocket(net.isIPv6(req.address) ? 'udp6' : 'udp4');
-      const handle = { destroy: () => finish(new ExchangeError('network', 'transport closed')) };
-      this.open.add(handle);
-      let done = false;
       let caseOnlyMismatch = false;
-      const finish = (result: Buffer | ExchangeError): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.open.delete(handle);
-        socket.close();
-        if (result instanceof ExchangeError) reject(result);
-        else resolve(result);
-      };
-      const timer = setTimeout(() => {
+      const finish = this.settle(req.timeoutMs, () => socket.close(), resolve, reject, () =>
         // Only when nothing exact arrived do we conclude the server does not echo 0x20 case: a
         // forged reply in the wrong case must not switch 0x20 off while the real one is coming.
-        if (caseOnlyMismatch) finish(new ExchangeError('case-mismatch', `${req.address} does not echo 0x20 case`));
-        else finish(new ExchangeError('timeout', `no reply from ${req.address} in ${req.timeoutMs} ms`));
-      }, req.timeoutMs);
+        caseOnlyMismatch
+          ? new ExchangeError('case-mismatch', `${req.address} does not echo 0x20 case`)
+          : new ExchangeError('timeout', `no reply from ${req.address} in ${req.timeoutMs} ms`),
+      );
       socket.on('error', (err) => finish(new ExchangeError('network', err.message)));
       socket.on('message', (msg, rinfo) => {
         // RFC 5452 §3: source address and port first, then ID and question; others are ignored.
@@ -68,20 +82,10 @@ export class SocketTransport implements UpstreamTransport {
   private tcp(req: ExchangeRequest): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: req.address, port: req.port });
-      const handle = { destroy: () => finish(new ExchangeError('network', 'transport closed')) };
-      this.open.add(handle);
-      let done = false;
       let received = Buffer.alloc(0);
-      const finish = (result: Buffer | ExchangeError): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.open.delete(handle);
-        socket.destroy();
-        if (result instanceof ExchangeError) reject(result);
-        else resolve(result);
-      };
-      const timer = setTimeout(() => finish(new ExchangeError('timeout', `no TCP reply from ${req.address} in ${req.timeoutMs} ms`)), req.timeoutMs);
+      const finish = this.settle(req.timeoutMs, () => socket.destroy(), resolve, reject, () =>
+        new ExchangeError('timeout', `no TCP reply from ${req.address} in ${req.timeoutMs} ms`),
+      );
       socket.on('error', (err) => finish(new ExchangeError('network', err.message)));
       socket.on('close', () => finish(new ExchangeError('network', `${req.address} closed the TCP connection`)));
       socket.on('connect', () => {
@@ -94,7 +98,7 @@ export class SocketTransport implements UpstreamTransport {
         received = Buffer.concat([received, chunk]);
         while (received.length >= 2) {
           const len = received.readUInt16BE(0);
-          if (len > MAX_TCP_MESSAGE || received.length < 2 + len) return;
+          if (received.length < 2 + len) return;
           const msg = received.subarray(2, 2 + len);
           received = received.subarray(2 + len);
           if (replyMatches(req.query, msg) && (!req.accept || req.accept(msg))) return finish(Buffer.from(msg));
