@@ -42,7 +42,9 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof ConfigError || err instanceof ListenError || err instanceof CacheCommandError) {
-      process.stderr.write(`andns: ${err.message}\n`);
+      // The server logs JSON lines only, its refusal to start included; commands talk to people.
+      if (command === 'serve') process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'cannot start', err: err.message })}\n`);
+      else process.stderr.write(`andns: ${err.message}\n`);
       return 1;
     }
     throw err;

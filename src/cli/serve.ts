@@ -4,10 +4,10 @@
 
 import cluster from 'node:cluster';
 import { loadConfig } from '../config/load.ts';
-import { formatListen } from '../config/listen.ts';
 import { startControl, type ControlEndpoint } from '../server/control.ts';
 import { ListenError, startServer, type RunningServer } from '../server/server.ts';
-import { createLogger } from '../util/log.ts';
+import { captureProcessWarnings, createLogger } from '../util/log.ts';
+import { announce, listeningLines, where } from './announce.ts';
 import { composeStack } from './compose.ts';
 import { flagHelp, overridesFrom, parseFlags, serveFlags, UsageError } from './flags.ts';
 import { runWorkers, serveAsWorker } from './workers.ts';
@@ -31,6 +31,7 @@ export async function serve(args: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
   const config = loadConfig({ configFile: values['config'] as string | undefined, overrides: overridesFrom(values) });
   const log = createLogger(config.logLevel);
+  captureProcessWarnings(log);
   if (!config.validation) log.warn('DNSSEC validation is off (--no-dnssec): answers are not validated');
   if (cluster.isPrimary && config.workers > 1) return runWorkers(config, log);
   const stack = await composeStack(config, log);
@@ -51,13 +52,10 @@ export async function serve(args: string[]): Promise<number> {
     throw err;
   }
   const running = server;
-  const lines = [
-    ...running.addresses.map((at) => `andns listening on ${formatListen(at)} (UDP, TCP)`),
-    ...running.endpoints.map((e) => `andns listening on ${formatListen(e.address)} (${e.protocol}: ${e.target}, ${e.detail})`),
-  ];
+  const lines = listeningLines(running);
   if (cluster.isWorker) serveAsWorker(stack, lines);
-  else for (const line of lines) process.stdout.write(`${line}\n`);
-  if (control) process.stdout.write(`andns control on ${formatListen(control.address)} (HTTP)\n`);
+  else announce(lines);
+  if (control) announce([{ transports: ['control'], ...where(control.address), detail: 'HTTP' }]);
   // SIGHUP: re-read the TLS certificate and key (a renewed certificate, no restart).
   process.on('SIGHUP', () => void running.reloadTls());
   log.info('serving', { rootHints: config.rootHintsOrigin, upstreamPort: config.resolver.upstreamPort, pid: process.pid });
@@ -82,6 +80,7 @@ export async function serve(args: string[]): Promise<number> {
         clearTimeout(deadline);
         await stack.close();
         log.info('stopped');
+        log.flushRepeats();
         resolve(0);
       });
     };

@@ -5,15 +5,15 @@
 
 import cluster, { type Worker } from 'node:cluster';
 import type { AndnsConfig } from '../config/load.ts';
-import { formatListen } from '../config/listen.ts';
 import { startControl, type ControlEndpoint } from '../server/control.ts';
 import { ListenError } from '../server/server.ts';
 import type { FlushScope } from '../shared-cache/flush.ts';
 import type { Logger } from '../util/log.ts';
+import { announce, where, type ListeningLine } from './announce.ts';
 import type { Stack } from './compose.ts';
 
 /** Messages between the primary and its workers. */
-type ToPrimary = { type: 'ready'; lines: string[] } | { type: 'flushed'; id: number; deleted?: number; error?: string };
+type ToPrimary = { type: 'ready'; lines: ListeningLine[] } | { type: 'flushed'; id: number; deleted?: number; error?: string };
 type ToWorker = { type: 'flush'; id: number; scope: FlushScope };
 
 /** A worker that dies this soon after it started is restarted only after a pause (no crash loop). */
@@ -24,7 +24,7 @@ const FLUSH_TIMEOUT_MS = 15_000;
 const DRAIN_GRACE_MS = 3_000;
 
 /** In a worker: report readiness with the lines a lone server prints, and carry out flushes. */
-export function serveAsWorker(stack: Stack, lines: string[]): void {
+export function serveAsWorker(stack: Stack, lines: ListeningLine[]): void {
   process.on('message', (m: ToWorker) => {
     if (m?.type !== 'flush') return;
     stack.shared.flusher.flush(m.scope).then(
@@ -44,7 +44,7 @@ export async function runWorkers(config: AndnsConfig, log: Logger): Promise<numb
   let nextId = 0;
   let stopping = false;
   let allStarted = false;
-  let ready: (lines: string[]) => void = () => {};
+  let ready: (lines: ListeningLine[]) => void = () => {};
   let failed: (code: number | null) => void = () => {};
 
   const fork = (): void => {
@@ -59,7 +59,7 @@ export async function runWorkers(config: AndnsConfig, log: Logger): Promise<numb
     });
   };
 
-  const allReady = new Promise<string[]>((resolve, reject) => {
+  const allReady = new Promise<ListeningLine[]>((resolve, reject) => {
     let count = 0;
     ready = (lines) => {
       if (++count === config.workers) resolve(lines);
@@ -78,7 +78,7 @@ export async function runWorkers(config: AndnsConfig, log: Logger): Promise<numb
     setTimeout(fork, age < QUICK_DEATH_MS ? RESTART_PAUSE_MS : 0);
   });
   for (let i = 0; i < config.workers; i++) fork();
-  let lines: string[];
+  let lines: ListeningLine[];
   try {
     lines = await allReady;
   } catch (err) {
@@ -117,8 +117,8 @@ export async function runWorkers(config: AndnsConfig, log: Logger): Promise<numb
       throw new ListenError(at, 'control HTTP', err);
     });
   }
-  for (const line of lines) process.stdout.write(`${line}\n`);
-  if (control) process.stdout.write(`andns control on ${formatListen(control.address)} (HTTP)\n`);
+  announce(lines);
+  if (control) announce([{ transports: ['control'], ...where(control.address), detail: 'HTTP' }]);
   log.info('serving', { workers: config.workers, pid: process.pid });
 
   return new Promise<number>((resolve) => {

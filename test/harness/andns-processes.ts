@@ -13,6 +13,7 @@ import { stubQuery } from '../peers/dns-client.ts';
 import { generateInternet, rootHintsText, type Internet } from '../sim/internet.ts';
 import { serveNetwork, type SocketHost } from '../sim/socket-host.ts';
 import { plainNames } from './frontends.ts';
+import { portOf } from './listening.ts';
 
 const run = promisify(execFile);
 const ANDNS = join(import.meta.dirname, '..', '..', 'src', 'cli', 'andns.js');
@@ -73,11 +74,11 @@ export async function startAndns(t: After, sim: SimOnSockets, config: Record<str
     child.on('exit', (code) => reject(new Error(`andns exited with ${code} at start: ${err}`)));
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const dns = /andns listening on 127\.0\.0\.1:(\d+) \(UDP, TCP\)/.exec(out);
-      const control = /andns control on 127\.0\.0\.1:(\d+) \(HTTP\)/.exec(out);
+      const dns = portOf(out, 'UDP');
+      const control = portOf(out, 'control');
       if (dns && control) {
         clearTimeout(timer);
-        resolve([Number(dns[1]), Number(control[1])]);
+        resolve([dns, control]);
       }
     });
   });

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { makeCert } from '../unit/doh-fixture.ts';
 import { ANDNS, dig, haveBinary } from './frontend-process.ts';
 import { startDohWorld, type DohWorld } from './doh-process.ts';
+import { listeningLines } from '../harness/listening.ts';
 
 const run = promisify(execFile);
 let world: DohWorld;
@@ -117,9 +118,12 @@ test('npm start (the embedded set-up) serves DoH over plain HTTP on loopback and
   const child = spawn(process.execPath, [ANDNS, 'serve', '--doh-plain', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--no-dnssec', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  for (let i = 0; i < 100 && !out.includes('(DoH:'); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && !out.includes('"DoH"'); i++) await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number];
-  assert.match(out, /andns listening on 127\.0\.0\.1:(\d+) \(DoH: http:\/\/127\.0\.0\.1:\1\/dns-query, plain HTTP\/1\.1 and h2c\)/);
+  const doh = listeningLines(out).find((l) => l.transports.includes('DoH'));
+  assert.ok(doh, out);
+  assert.equal(doh.url, `http://127.0.0.1:${doh.port}/dns-query`);
+  assert.equal(doh.detail, 'plain HTTP/1.1 and h2c');
   assert.equal(code, 0);
 });

@@ -11,6 +11,7 @@ import { generateInternet, rootHintsText, type CatalogueEntry, type Internet } f
 import { serveNetwork, type SocketHost } from '../sim/socket-host.ts';
 import { makeCert, type Cert } from '../unit/doh-fixture.ts';
 import { ANDNS } from './frontend-process.ts';
+import { listeningLines, portOf } from '../harness/listening.ts';
 
 export interface DohWorld {
   internet: Internet;
@@ -74,13 +75,9 @@ export async function startDohWorld(extraArgs: string[] = []): Promise<DohWorld>
     child.once('exit', (code) => reject(new Error(`andns exited with ${code} at start: ${err}`)));
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const port = (re: RegExp): number => Number(re.exec(out)?.[1] ?? 0);
-      const found = {
-        udp: port(/listening on 127\.0\.0\.1:(\d+) \(UDP, TCP\)/),
-        https: port(/\(DoH: https:\/\/127\.0\.0\.1:(\d+)\/dns-query/),
-        http: port(/\(DoH: http:\/\/127\.0\.0\.1:(\d+)\/dns-query/),
-        dot: port(/\(DoT: 127\.0\.0\.1:(\d+)/),
-      };
+      const lines = listeningLines(out);
+      const doh = (scheme: string): number => lines.find((l) => l.url?.startsWith(`${scheme}://127.0.0.1:`))?.port ?? 0;
+      const found = { udp: portOf(out, 'UDP'), https: doh('https'), http: doh('http'), dot: portOf(out, 'DoT') };
       if (Object.values(found).every((p) => p > 0)) {
         clearTimeout(timer);
         resolve(found);

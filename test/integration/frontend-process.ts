@@ -4,6 +4,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { listeningLines } from '../harness/listening.ts';
 
 const run = promisify(execFile);
 export const ANDNS = join(import.meta.dirname, '..', '..', 'src', 'cli', 'andns.js');
@@ -17,7 +18,7 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `andns serve ARGS` and waits for every "andns listening on" line. */
+/** Starts `andns serve ARGS` and waits for every start-up line of a UDP/TCP listener. */
 export async function startServe(args: string[], listenCount: number): Promise<ServeProcess> {
   const child = spawn(process.execPath, [ANDNS, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -30,7 +31,7 @@ export async function startServe(args: string[], listenCount: number): Promise<S
     child.on('exit', (code) => reject(new Error(`andns exited with ${code} at start: ${err}`)));
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      for (const m of out.matchAll(/andns listening on \[?([^\]\s]+?)\]?:(\d+) \(UDP, TCP\)/g)) ports.set(m[1]!, Number(m[2]));
+      for (const l of listeningLines(out)) if (l.transports.includes('UDP')) ports.set(l.address!, l.port!);
       if (ports.size >= listenCount) {
         clearTimeout(timer);
         resolve();

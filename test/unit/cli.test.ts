@@ -52,10 +52,13 @@ test('a bad config value is reported with its key and exit status 1', async () =
   writeFileSync(file, JSON.stringify({ listen: ['127.0.0.1:5353', '1.2.3.4:99999'] }));
   const r = await andns('serve', '--config', file);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^andns: config: listen\[1\]: "1\.2\.3\.4:99999" is not ADDR:PORT/);
+  // The server logs JSON lines only, its refusal to start included.
+  const refusal = JSON.parse(r.stderr) as { level: string; msg: string; err: string };
+  assert.equal(refusal.level, 'error');
+  assert.match(refusal.err, /^config: listen\[1\]: "1\.2\.3\.4:99999" is not ADDR:PORT/);
   const flag = await andns('serve', '--upstream-port', 'http');
   assert.equal(flag.code, 1);
-  assert.match(flag.stderr, /config: --upstream-port: "http" is not an integer from 1 to 65535/);
+  assert.match((JSON.parse(flag.stderr) as { err: string }).err, /config: --upstream-port: "http" is not an integer from 1 to 65535/);
 });
 
 test('andns query resolves from the simulated internet and prints like dig; SERVFAIL exits 1 with its EDE', async (t) => {
