@@ -15,7 +15,8 @@ import { HotAnswers } from '../server/hot-answers.ts';
 import { createPipeline, type Pipeline } from '../server/pipeline.ts';
 import { openSharedCache, type SharedCache } from '../shared-cache/index.ts';
 import { resolveChain } from '../shared-cache/resolve-chain.ts';
-import { systemClock } from '../util/clock.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
+import type { UpstreamTransport } from '../resolver/upstream.ts';
 import type { Logger } from '../util/log.ts';
 
 /**
@@ -35,28 +36,39 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function composeStack(config: AndnsConfig, log: Logger): Promise<Stack> {
+/**
+ * What the outside world hands the stack. Serving uses sockets and the wall clock; the scenario
+ * corpus (test/scenarios) hands scripted servers in memory and a clock it moves itself, so it
+ * plays against exactly this composition.
+ */
+export interface StackEnvironment {
+  transport?: UpstreamTransport & { close?(): void };
+  clock?: Clock;
+}
+
+export async function composeStack(config: AndnsConfig, log: Logger, env: StackEnvironment = {}): Promise<Stack> {
   const addresses = config.resolver.rootHints.flatMap((h) => h.addresses);
   if (!config.resolver.allowLocalUpstream && addresses.every(isSpecialUse)) {
     log.warn('every root hint address is loopback/private, and such upstreams are refused: set allowLocalUpstream (--allow-local-upstream)');
   }
-  const transport = new SocketTransport();
-  const validator = config.validation ? makeValidator(config.validation) : undefined;
+  const transport = env.transport ?? new SocketTransport();
+  const clock = env.clock ?? systemClock;
+  const validator = config.validation ? makeValidator(config.validation, clock) : undefined;
   // The serving resolver and prefetch's refreshing one share sockets, server knowledge and keys.
-  const infra = new InfraCache(systemClock);
+  const infra = new InfraCache(clock);
   const makeResolve = (cache: RecordCache): Resolve => {
-    const resolver = new Resolver({ transport, cache, clock: systemClock, options: config.resolver, log, infra, ...(validator ? { validator } : {}) });
+    const resolver = new Resolver({ transport, cache, clock, options: config.resolver, log, infra, ...(validator ? { validator } : {}) });
     // Fresh answers show the TTLs the cache will hold, so a client sees no jump on the next hit.
     return cappingTtls((q) => resolver.resolve(q), config.cache);
   };
   const options = config.sharedCache;
   // Redis down at start-up does not stop us: the breaker sends traffic around it until it is back.
-  const shared = await openSharedCache(options, { clock: systemClock, caps: config.cache, log });
+  const shared = await openSharedCache(options, { clock, caps: config.cache, log });
   log.info('shared cache', options.redis ? { store: 'redis-cluster', seeds: options.redis.urls.length, breaker: shared.breaker?.state } : { store: 'embedded' });
   // coalescing → serve-stale → cluster lease → resolver; prefetch beside it (resolve-chain.ts).
-  const chain = resolveChain({ shared, makeResolve, options, clock: systemClock, log, maxCnameChain: config.resolver.limits.maxCnameChain });
+  const chain = resolveChain({ shared, makeResolve, options, clock, log, maxCnameChain: config.resolver.limits.maxCnameChain });
   const maxAgeMs = options.redis ? options.hotMaxAgeMs : EMBEDDED_HOT_MAX_AGE_MS;
-  const hot = new HotAnswers({ maxBytes: config.hotAnswersMaxBytes, maxAgeMs, prefetchPercent: options.prefetchPercent }, systemClock);
+  const hot = new HotAnswers({ maxBytes: config.hotAnswersMaxBytes, maxAgeMs, prefetchPercent: options.prefetchPercent }, clock);
   // A flush from any front-end (or the control endpoint here) drops the hot tier's copies too.
   const unsubscribe = await shared.flusher.onFlush((scope) => hot.drop(scope));
   return {
@@ -67,16 +79,16 @@ export async function composeStack(config: AndnsConfig, log: Logger): Promise<St
       chain.close();
       await unsubscribe().catch(() => undefined);
       await shared.close().catch((err: Error) => log.warn('shared cache did not close cleanly', { err: err.message }));
-      transport.close();
+      transport.close?.();
     },
   };
 }
 
-/** The DNSSEC validator: anchors as loaded (already checked), the wall clock in seconds. */
-function makeValidator(v: ValidationConfig): Validator {
+/** The DNSSEC validator: anchors as loaded (already checked), the clock in seconds. */
+function makeValidator(v: ValidationConfig, clock: Clock): Validator {
   return new Validator({
     trustAnchors: parseTrustAnchors(v.trustAnchors.join('\n')),
     negativeTrustAnchors: v.negativeTrustAnchors,
-    now: () => systemClock.now() / 1000,
+    now: () => clock.now() / 1000,
   });
 }

@@ -69,6 +69,11 @@ export interface LoadOptions {
   overrides?: Overrides;
   /** Base for relative paths given as flags (default: the working directory). */
   cwd?: string;
+  /**
+   * The config file's content as a value instead of a file (checked the same way, paths relative
+   * to `cwd`): the scenario corpus writes each scenario's config inline.
+   */
+  fileConfig?: unknown;
 }
 
 export function loadConfig(options: LoadOptions = {}): AndnsConfig {
@@ -77,6 +82,8 @@ export function loadConfig(options: LoadOptions = {}): AndnsConfig {
   if (options.configFile !== undefined) {
     const path = resolve(cwd, options.configFile);
     config = relativeTo(dirname(path), checkFileConfig(readJson(path)));
+  } else if (options.fileConfig !== undefined) {
+    config = relativeTo(cwd, checkFileConfig(options.fileConfig));
   }
   config = applyOverrides(config, options.overrides ?? {}, cwd);
   checkConsistency(config);

@@ -3,7 +3,15 @@
 import { replyMatches, replyMatchesIgnoringCase } from '../../src/dns/wire.ts';
 import type { ExchangeRequest, UpstreamTransport } from '../../src/resolver/upstream.ts';
 import { ExchangeError } from '../../src/resolver/upstream.ts';
-import type { SimNetwork } from './server.ts';
+import type { Protocol } from './authority.ts';
+
+/**
+ * What the transport needs of a network: a server by address. SimNetwork is one; the scenario
+ * corpus's scripted servers (test/scenarios) are another.
+ */
+export interface Reachable {
+  get(address: string): { handle(query: Buffer, protocol: Protocol): Buffer | undefined; faults: { delayMs?: number } } | undefined;
+}
 
 export interface MemoryTransportOptions {
   /** When set, a query to any other port reaches nobody (times out), like a closed UDP port. */
@@ -17,12 +25,12 @@ export interface MemoryTransportOptions {
  * once, so unit tests run in microseconds and assert query counts rather than timings.
  */
 export class MemoryTransport implements UpstreamTransport {
-  readonly #network: SimNetwork;
+  readonly #network: Reachable;
   readonly #port: number | undefined;
   /** Exchanges made, including those that timed out. */
   exchanges = 0;
 
-  constructor(network: SimNetwork, options: MemoryTransportOptions = {}) {
+  constructor(network: Reachable, options: MemoryTransportOptions = {}) {
     this.#network = network;
     this.#port = options.port;
   }
