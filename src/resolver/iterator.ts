@@ -234,7 +234,10 @@ export class Iterator {
       this.d.log.warn('root priming failed; using the hints as they are');
       return;
     }
-    for (const set of reply.answer) await this.d.cache.putRRset(set, Rank.AUTH_ANSWER);
+    // Stored as delegation data, not as an answer: the priming reply is not validated, and data
+    // that has not been judged must never reach a client, however it is read (a cache hit, a
+    // stale read). A client's ". NS" is asked afresh and validated like any other question.
+    for (const set of reply.answer) await this.d.cache.putRRset(set, Rank.NONAUTH_AUTHORITY);
     for (const set of reply.additional) await this.d.cache.putRRset(set, Rank.ADDITIONAL);
   }
 
