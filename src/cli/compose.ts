@@ -11,6 +11,7 @@ import type { Resolve } from '../resolver/resolution.ts';
 import { Resolver } from '../resolver/resolver.ts';
 import { isSpecialUse } from '../resolver/special-use.ts';
 import { cappingTtls } from '../resolver/ttl-caps.ts';
+import { ExposureGuard } from '../policy/guard.ts';
 import { HotAnswers } from '../server/hot-answers.ts';
 import { createPipeline, type Pipeline } from '../server/pipeline.ts';
 import { openSharedCache, type SharedCache } from '../shared-cache/index.ts';
@@ -71,8 +72,12 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
   const hot = new HotAnswers({ maxBytes: config.hotAnswersMaxBytes, maxAgeMs, prefetchPercent: options.prefetchPercent }, clock);
   // A flush from any front-end (or the control endpoint here) drops the hot tier's copies too.
   const unsubscribe = await shared.flusher.onFlush((scope) => hot.drop(scope));
+  const guard = new ExposureGuard(config.policy);
+  if (guard.cookies && !guard.sharedSecret && (config.workers > 1 || options.redis)) {
+    log.warn('cookies.secretFile is not set: each process makes up its own cookie secret, so front-ends reject each other\'s server cookies (--cookie-secret-file)');
+  }
   return {
-    pipeline: createPipeline({ resolve: chain.resolve, log, hot, chaos: config.server.chaos }),
+    pipeline: createPipeline({ resolve: chain.resolve, log, hot, chaos: config.server.chaos, guard, clock: systemClock }),
     resolve: chain.resolve,
     shared,
     async close() {

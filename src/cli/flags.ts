@@ -54,6 +54,17 @@ export const serveFlags: FlagSpec[] = [
   },
   { name: 'workers', type: 'string', value: 'N', help: 'serving processes on this machine (SO_REUSEPORT); without --redis each has its own cache', default: String(d.workers) },
   { name: 'control', type: 'string', value: 'ADDR:PORT', help: 'loopback HTTP control endpoint for `andns cache flush`', default: 'none' },
+  {
+    name: 'rate-limit', type: 'string', value: 'N',
+    help: 'UDP response-rate limit: answers, NODATA and NXDOMAIN per second per /24 or /56 client prefix (errors: N/2); 0 turns it off',
+    default: String(d.rateLimit.responsesPerSecond),
+  },
+  { name: 'rate-limit-slip', type: 'string', value: 'N', help: 'every Nth rate-limited UDP response is sent small (TC=1, or BADCOOKIE), the others dropped; 0 drops all', default: String(d.rateLimit.slip) },
+  { name: 'rate-limit-exempt', type: 'string', multiple: true, value: 'PREFIX', help: 'a source no rate or client limit applies to, repeatable; "none" for no exemption', default: d.rateLimit.exempt.join(', ') },
+  { name: 'client-qps', type: 'string', value: 'N', help: 'queries per second one client address (IPv6: /64) may send on any transport; 0: no limit', default: String(d.rateLimit.clientQueriesPerSecond) },
+  { name: 'client-max-in-flight', type: 'string', value: 'N', help: 'queries one client address may have in resolution at once (DNSBomb); 0: no limit', default: String(d.rateLimit.clientMaxInFlight) },
+  { name: 'no-cookies', type: 'boolean', help: 'do not answer DNS cookies (RFC 7873) with server cookies', default: 'cookies on' },
+  { name: 'cookie-secret-file', type: 'string', value: 'FILE', help: 'server cookie secret (32 hex digits; a second line: the previous secret), the same on every front-end', default: 'a random secret per process' },
   ...configFlags,
   helpFlag,
 ];
@@ -98,6 +109,13 @@ export function overridesFrom(values: ParsedFlags['values']): Overrides {
     dot: values['dot'] as string[] | undefined,
     tlsCert: str('tls-cert'),
     tlsKey: str('tls-key'),
+    rateLimit: str('rate-limit'),
+    rateLimitSlip: str('rate-limit-slip'),
+    rateLimitExempt: values['rate-limit-exempt'] as string[] | undefined,
+    clientQps: str('client-qps'),
+    clientMaxInFlight: str('client-max-in-flight'),
+    cookies: values['no-cookies'] ? false : undefined,
+    cookieSecretFile: str('cookie-secret-file'),
   };
 }
 

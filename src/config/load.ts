@@ -11,6 +11,8 @@ import type { ResolverOptions, ServerHint } from '../resolver/options.ts';
 import type { ListenAddress, ServerOptions } from '../server/options.ts';
 import type { SharedCacheOptions } from '../shared-cache/options.ts';
 import { loopbackAddress, redisSeeds, sharedCacheOptions } from './cluster.ts';
+import type { GuardOptions } from '../policy/guard.ts';
+import { guardOptions, prefixText } from './exposure.ts';
 import type { LogLevel } from '../util/log.ts';
 import { ConfigError } from './check.ts';
 import {
@@ -39,6 +41,15 @@ export interface Overrides {
   dot?: string[];
   tlsCert?: string;
   tlsKey?: string;
+  /** --rate-limit N: answers, NODATA and NXDOMAIN per second per prefix (errors: half); 0 turns RRL off. */
+  rateLimit?: string;
+  rateLimitSlip?: string;
+  /** Repeatable; "none" empties the list. */
+  rateLimitExempt?: string[];
+  clientQps?: string;
+  clientMaxInFlight?: string;
+  cookies?: boolean;
+  cookieSecretFile?: string;
 }
 
 export interface ValidationConfig {
@@ -62,6 +73,8 @@ export interface AndnsConfig {
   readonly workers: number;
   /** Where the root hints came from (a file path, or "inline"), for the start-up message. */
   readonly rootHintsOrigin: string;
+  /** Exposure policy: rate limits, client limits, cookies (policy/guard.ts). */
+  readonly policy: GuardOptions;
 }
 
 export interface LoadOptions {
@@ -115,6 +128,7 @@ function relativeTo(dir: string, config: FileConfig): FileConfig {
     rootHints: fix(config.rootHints),
     trustAnchors: fix(config.trustAnchors),
     tls: { cert: file(config.tls.cert), key: file(config.tls.key) },
+    cookies: { ...config.cookies, secretFile: file(config.cookies.secretFile) },
   };
 }
 
@@ -138,7 +152,30 @@ function applyOverrides(config: FileConfig, o: Overrides, cwd: string): FileConf
   if (o.dot !== undefined) out.dot = { listen: fieldChecks.listen(o.dot, '--dot') };
   if (o.tlsCert !== undefined) out.tls = { ...out.tls, cert: resolve(cwd, o.tlsCert) };
   if (o.tlsKey !== undefined) out.tls = { ...out.tls, key: resolve(cwd, o.tlsKey) };
+  if (o.rateLimit !== undefined) {
+    const n = perSecondFlag(o.rateLimit, '--rate-limit');
+    out.rateLimit = { ...out.rateLimit, responsesPerSecond: n, nodataPerSecond: n, nxdomainsPerSecond: n, errorsPerSecond: Math.ceil(n / 2) };
+  }
+  if (o.rateLimitSlip !== undefined) out.rateLimit = { ...out.rateLimit, slip: checkedFlag(o.rateLimitSlip, '--rate-limit-slip', 0, 10) };
+  if (o.rateLimitExempt !== undefined) {
+    const list = o.rateLimitExempt.filter((p) => p !== 'none');
+    out.rateLimit = { ...out.rateLimit, exempt: list.map((p) => prefixText(p, '--rate-limit-exempt')) };
+  }
+  if (o.clientQps !== undefined) out.rateLimit = { ...out.rateLimit, clientQueriesPerSecond: perSecondFlag(o.clientQps, '--client-qps') };
+  if (o.clientMaxInFlight !== undefined) out.rateLimit = { ...out.rateLimit, clientMaxInFlight: checkedFlag(o.clientMaxInFlight, '--client-max-in-flight', 0, 1_000_000) };
+  if (o.cookies !== undefined) out.cookies = { ...out.cookies, enabled: o.cookies };
+  if (o.cookieSecretFile !== undefined) out.cookies = { ...out.cookies, secretFile: resolve(cwd, o.cookieSecretFile) };
   return out;
+}
+
+function perSecondFlag(text: string, flag: string): number {
+  return checkedFlag(text, flag, 0, 10_000_000);
+}
+
+function checkedFlag(text: string, flag: string, min: number, max: number): number {
+  const n = numeric(text);
+  if (typeof n !== 'number' || n < min || n > max) throw new ConfigError(flag, `${JSON.stringify(text)} is not an integer from ${min} to ${max}`);
+  return n;
 }
 
 /** A flag's text as a number when it is all digits, so the key's check can judge its range. */
@@ -174,6 +211,7 @@ function build(c: FileConfig): AndnsConfig {
     control: c.control.listen[0],
     workers: c.workers,
     rootHintsOrigin: hints.origin,
+    policy: guardOptions(c.rateLimit, c.cookies),
   };
 }
 
@@ -235,7 +273,8 @@ export function packageRoot(): string {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+  // Typed arrays (cookie secrets, prefixes) cannot be frozen; nothing hands them out to change.
+  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
   }

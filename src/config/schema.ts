@@ -10,6 +10,7 @@ import {
 import { defaultDohOptions, type DohOptions } from '../doh/options.ts';
 import { defaultTcpOptions, type ListenAddress, type TcpOptions } from '../server/options.ts';
 import { listenAddress } from './listen.ts';
+import { cookiesCheck, defaultCookiesConfig, defaultRateLimitConfig, rateLimitCheck, type CookiesConfig, type RateLimitConfig } from './exposure.ts';
 import { checkCluster, controlCheck, defaultSharedCacheConfig, sharedCacheCheck, workersCheck, type SharedCacheConfig } from './cluster.ts';
 
 /** A file name (relative to the config file, or to the working directory for flags), or inline data. */
@@ -44,6 +45,10 @@ export interface FileConfig {
   control: { listen: ListenAddress[] };
   /** Processes serving (node:cluster with SO_REUSEPORT when above 1). */
   workers: number;
+  /** UDP response-rate limiting and per-client limits (config/exposure.ts). */
+  rateLimit: RateLimitConfig;
+  /** DNS server cookies (RFC 7873, RFC 9018). */
+  cookies: CookiesConfig;
   logLevel: LogLevel;
 }
 
@@ -75,6 +80,8 @@ export const defaultFileConfig: FileConfig = {
   sharedCache: { ...defaultSharedCacheConfig },
   control: { listen: [] },
   workers: 1,
+  rateLimit: { ...defaultRateLimitConfig, exempt: [...defaultRateLimitConfig.exempt] },
+  cookies: { ...defaultCookiesConfig },
   logLevel: 'info',
 };
 
@@ -215,6 +222,8 @@ export const fieldChecks = {
   sharedCache: sharedCacheCheck,
   control: controlCheck,
   workers: workersCheck,
+  rateLimit: rateLimitCheck,
+  cookies: cookiesCheck,
   logLevel: oneOf(LOG_LEVELS),
 } satisfies { [K in keyof FileConfig]: Check<FileConfig[K]> };
 

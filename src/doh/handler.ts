@@ -21,6 +21,8 @@ export interface RequestHead {
   accept: string | undefined;
   contentType: string | undefined;
   contentLength: string | undefined;
+  /** The client's address as the socket sees it (per-client limits); absent: none apply. */
+  remoteAddress?: string | undefined;
 }
 
 export interface HttpReply {
@@ -72,17 +74,17 @@ function decodeDnsParam(value: string): Buffer | undefined {
 }
 
 export function createDohHandler(pipeline: Pipeline, dohPath: string): DohHandler {
-  async function wire(message: Buffer): Promise<HttpReply> {
-    const answered = await pipeline.answer(message, RESPONSE_PAD_BLOCK);
+  async function wire(message: Buffer, source: string | undefined): Promise<HttpReply> {
+    const answered = await pipeline.answer(message, RESPONSE_PAD_BLOCK, source);
     if (answered.kind === 'malformed') return text(400, `DNS message does not parse: ${answered.reason}`);
     // RFC 8484 §4.2.1: every DNS reply, whatever its rcode, is a 200.
     return reply(200, DNS_MESSAGE, answered.reply, { 'cache-control': cacheControl(answered.content) });
   }
 
-  async function json(params: URLSearchParams): Promise<HttpReply> {
+  async function json(params: URLSearchParams, source: string | undefined): Promise<HttpReply> {
     const query = jsonQuery(params);
     if (!query.ok) return jsonError(400, query.error);
-    const answered = await pipeline.answer(query.message, 0);
+    const answered = await pipeline.answer(query.message, 0, source);
     if (answered.kind === 'malformed') return jsonError(400, `query does not parse: ${answered.reason}`);
     const body = jsonAnswer(answered.reply, answered.content, query.name, query.type);
     return reply(200, DNS_JSON, body, { 'cache-control': cacheControl(answered.content) });
@@ -97,7 +99,7 @@ export function createDohHandler(pipeline: Pipeline, dohPath: string): DohHandle
     const body = await readBody(MAX_BODY_BYTES);
     if (body === undefined) return text(413, `a DNS message is at most ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
     if (body.length === 0) return text(400, 'empty body');
-    return wire(body);
+    return wire(body, head.remoteAddress);
   }
 
   return async function handle(head, readBody) {
@@ -109,12 +111,12 @@ export function createDohHandler(pipeline: Pipeline, dohPath: string): DohHandle
     if (method === 'OPTIONS') return { status: 204, headers: { allow: METHODS, ...CORS }, body: Buffer.alloc(0) };
     const json400 = isJson || wantsJson(head.accept);
     if (method === 'GET' || method === 'HEAD') {
-      if (isJson || url.searchParams.has('name')) return json(url.searchParams);
+      if (isJson || url.searchParams.has('name')) return json(url.searchParams, head.remoteAddress);
       const dns = url.searchParams.get('dns');
       if (dns === null) return json400 ? jsonError(400, 'missing name parameter') : text(400, 'missing dns parameter');
       const message = decodeDnsParam(dns);
       if (message === undefined) return text(400, 'dns parameter is not base64url');
-      return wire(message);
+      return wire(message, head.remoteAddress);
     }
     if (method === 'POST' && isDoh) return post(head, readBody);
     const error = json400 ? jsonError : text;

@@ -51,6 +51,7 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse, handle
         accept: req.headers.accept,
         contentType: req.headers['content-type'],
         contentLength: req.headers['content-length'],
+        remoteAddress: req.socket.remoteAddress,
       },
       (max) => readCapped(req, max),
     );

@@ -46,6 +46,7 @@ async function serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHtt
         accept: headers.accept,
         contentType: headers['content-type'],
         contentLength: headers['content-length'],
+        remoteAddress: stream.session?.socket?.remoteAddress,
       },
       async (max) => {
         const body = await readCapped(stream, max);

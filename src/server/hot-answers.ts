@@ -100,9 +100,10 @@ export class HotAnswers {
   /**
    * The reply to `query` from the hot tier, or undefined on a miss. `limit` is the largest
    * reply the client takes (UDP); a longer answer is not served from here (the slow path
-   * truncates it), which keeps this path free of truncation logic.
+   * truncates it), which keeps this path free of truncation logic. `option[0, optionLength)`
+   * is a whole EDNS option for the OPT record (the COOKIE option, RFC 7873 §5.2).
    */
-  reply(query: Buffer, view: QueryView, key: string, limit: number): Buffer | undefined {
+  reply(query: Buffer, view: QueryView, key: string, limit: number, option?: Buffer, optionLength = 0): Buffer | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     const now = this.clock.now();
@@ -111,7 +112,7 @@ export class HotAnswers {
       return undefined;
     }
     const questionEnd = view.questionEnd;
-    const opt = view.edns ? OPT_LENGTH : 0;
+    const opt = view.edns ? OPT_LENGTH + optionLength : 0;
     const length = questionEnd + entry.sections.length + opt;
     if (length > limit) return undefined;
     const out = Buffer.allocUnsafe(length);
@@ -134,7 +135,8 @@ export class HotAnswers {
       out.writeUInt16BE(41, p + 1);
       out.writeUInt16BE(EDNS_UDP_SIZE, p + 3);
       out.writeUInt32BE(view.edns.dnssecOk ? 0x8000 : 0, p + 5); // ext. rcode 0, version 0, DO echoed
-      out.writeUInt16BE(0, p + 9);
+      out.writeUInt16BE(optionLength, p + 9);
+      if (optionLength > 0) option!.copy(out, p + OPT_LENGTH, 0, optionLength);
     }
     // LRU: a hit moves the entry to the young end.
     this.entries.delete(key);

@@ -5,6 +5,11 @@ import { CLASSIC_UDP_SIZE, EdeCode, Flag, Rcode } from '../dns/constants.ts';
 import { HEADER_SIZE, peekQuery, type QueryView } from '../dns/wire.ts';
 import type { RR } from '../dns/message.ts';
 import type { ClientQuestion, Resolution, Resolve } from '../resolver/resolution.ts';
+import { CookieStatus, RCODE_BADCOOKIE, type CookieStatusCode } from '../policy/cookies.ts';
+import type { ExposureGuard } from '../policy/guard.ts';
+import { slipReply, Verdict } from '../policy/rrl.ts';
+import { instruments } from '../telemetry/instruments.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { admit } from './admit.ts';
 import type { ChaosOptions } from './options.ts';
@@ -18,6 +23,9 @@ export interface PipelineDeps {
   hot?: HotAnswers;
   /** CHAOS identity answers (RFC 4892); absent or empty: such queries are refused. */
   chaos?: ChaosOptions;
+  /** Exposure policy (policy/guard.ts): client limits, cookies, UDP response-rate limiting. */
+  guard?: ExposureGuard;
+  clock?: Clock;
 }
 
 /** Answers one client message. Never throws: a bug becomes a logged SERVFAIL. */
@@ -27,18 +35,20 @@ export interface Pipeline {
    * reply is cut to what the client can take. `null` for stream transports (TCP), where only
    * the 65 535-byte message limit applies. Resolves to undefined when nothing is to be sent.
    */
-  handle(message: Buffer, maxUdpSize: number | null, padBlock?: number): Promise<Buffer | undefined>;
+  handle(message: Buffer, maxUdpSize: number | null, padBlock?: number, source?: string): Promise<Buffer | undefined>;
   /**
    * For transports that need more than the bytes (DoH, the JSON API): a stream transport's
    * reply with what it says, or `malformed` when the message cannot be read as a query at all
    * (HTTP answers that with 400, RFC 8484 §4.2.1). Always made from records, never the hot tier.
    */
-  answer(message: Buffer, padBlock: number): Promise<Answered>;
+  answer(message: Buffer, padBlock: number, source?: string): Promise<Answered>;
   /**
-   * The hot-tier reply to a plain query, synchronously, or undefined (then call `handle`).
-   * The cache-hit path: no promise, no decoding, no per-record objects (PERFORMANCE.md).
+   * The hot-tier reply to a plain query, synchronously, or undefined (then call `handle`), or
+   * null when the query was answered by sending nothing (a limit dropped it). `source` is the
+   * client's address as the socket gives it. The cache-hit path: no promise, no decoding, no
+   * per-record objects (PERFORMANCE.md).
    */
-  fromHot(message: Buffer, maxUdpSize: number | null): Buffer | undefined;
+  fromHot(message: Buffer, maxUdpSize: number | null, source?: string): Buffer | null | undefined;
 }
 
 export type Answered =
@@ -56,16 +66,60 @@ type Step =
 
 const NO_RECORDS: readonly never[] = [];
 
-export function createPipeline(deps: PipelineDeps): Pipeline {
-  const { resolve, log, hot } = deps;
+/** What the slow path learns about a client for the UDP response-rate check after resolving. */
+interface ClientContext {
+  source: string;
+  /** The query carried a valid server cookie: its address is proven, so RRL does not apply (RFC 7873 §5.2.5). */
+  verified: boolean;
+  /** The COOKIE option for the reply, when the query carried a client cookie. */
+  cookie: Buffer | undefined;
+  questionEnd: number;
+  edns: boolean;
+  dnssecOk: boolean;
+}
 
-  function fromHot(message: Buffer, maxUdpSize: number | null): Buffer | undefined {
+const COOKIE_ATTRS = [undefined, { status: 'malformed' }, { status: 'client-only' }, { status: 'bad' }, { status: 'valid' }].map((a) => (a ? Object.freeze(a) : undefined));
+const BADCOOKIE_ATTRS = Object.freeze({ status: 'badcookie-sent' });
+const OVER_LIMIT = { code: EdeCode.OTHER, text: 'client over its query limit' } as const;
+
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const { resolve, log, hot, guard } = deps;
+  const clock = deps.clock ?? systemClock;
+
+  function fromHot(message: Buffer, maxUdpSize: number | null, source?: string): Buffer | null | undefined {
     if (!hot || hot.size === 0) return undefined;
     try {
       const admission = admit(message);
       if (admission.kind !== 'resolve') return undefined;
       const query = admission.query;
-      return hot.reply(message, query, hotKey(query), replyLimit(query, maxUdpSize));
+      if (guard === undefined || source === undefined) return hot.reply(message, query, hotKey(query), replyLimit(query, maxUdpSize));
+      // Policy on the hit path, allocation-free: numeric address, cookie, client rate, RRL.
+      const now = clock.now();
+      guard.see(source);
+      let optionLength = 0;
+      let verified = false;
+      if (query.edns && guard.cookies) {
+        const status = guard.cookie(message, query.questionEnd, now);
+        if (status !== CookieStatus.NONE) {
+          const attrs = COOKIE_ATTRS[status];
+          if (attrs) instruments.cookies.add(1, attrs);
+          // FORMERR (malformed option) and BADCOOKIE are the slow path's to answer.
+          if (status === CookieStatus.MALFORMED) return undefined;
+          if (status !== CookieStatus.VALID && guard.requireCookieOverUdp && maxUdpSize !== null) return undefined;
+          optionLength = guard.cookieOption.length;
+          verified = status === CookieStatus.VALID;
+        }
+      }
+      const option = optionLength > 0 ? guard.cookieOption : undefined;
+      const reply = hot.reply(message, query, hotKey(query), replyLimit(query, maxUdpSize), option, optionLength);
+      if (reply === undefined) return undefined;
+      // Charged only on a hit: a miss is charged once, by the slow path.
+      if (!guard.allowQuery(now)) return null;
+      if (maxUdpSize === null || verified) return reply;
+      const verdict = guard.judge(reply, now);
+      if (verdict === Verdict.SEND) return reply;
+      if (verdict === Verdict.DROP) return null;
+      return slipReply(message, query.questionEnd, query.edns !== undefined, query.edns?.dnssecOk ?? false, option);
     } catch (err) {
       log.error('hot path bug; taking the slow path', { err: String((err as Error)?.stack ?? err) });
       return undefined;
@@ -76,46 +130,93 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    * admit → hot tier → resolve → respond. The hot tier keeps unpadded bytes without records, so
    * it is skipped when the reply is to be padded (encrypted transports) or its records are wanted.
    */
-  async function run(message: Buffer, maxUdpSize: number | null, padBlock: number, useHot: boolean): Promise<Step> {
+  async function run(message: Buffer, maxUdpSize: number | null, padBlock: number, useHot: boolean, client?: ClientContext): Promise<Step> {
     try {
       const admission = admit(message);
       if (admission.kind === 'drop') return { kind: 'drop', reason: 'not a query' };
+      const udp = maxUdpSize !== null;
+      let option: Buffer | undefined;
+      const seen = admission.query;
+      if (client && guard && seen) {
+        // Policy before any work: the client's rate, then its cookie (RFC 7873 §5.2).
+        const now = clock.now();
+        guard.see(client.source);
+        if (!guard.allowQuery(now)) return overLimit(message, seen, udp, padBlock);
+        client.questionEnd = seen.questionEnd;
+        client.edns = seen.edns !== undefined;
+        client.dnssecOk = seen.edns?.dnssecOk ?? false;
+        const status: CookieStatusCode = seen.edns ? guard.cookie(message, seen.questionEnd, now) : CookieStatus.NONE;
+        if (status === CookieStatus.MALFORMED) {
+          // RFC 7873 §5.2.2: a COOKIE option of a bad length is FORMERR.
+          const content = { rcode: Rcode.FORMERR, answer: NO_RECORDS, authority: NO_RECORDS, ede: undefined };
+          return { kind: 'reply', reply: encodeReply(message, seen, content, MAX_MESSAGE_SIZE, padBlock), content };
+        }
+        if (status !== CookieStatus.NONE) {
+          option = Buffer.from(guard.cookieOption);
+          client.cookie = option;
+          client.verified = status === CookieStatus.VALID;
+          if (!client.verified && udp && guard.requireCookieOverUdp) {
+            // RFC 7873 §5.2.3/§5.2.4: BADCOOKIE with a fresh server cookie; the client retries with it.
+            instruments.cookies.add(1, BADCOOKIE_ATTRS);
+            const content = { rcode: RCODE_BADCOOKIE, answer: NO_RECORDS, authority: NO_RECORDS, ede: undefined };
+            return { kind: 'reply', reply: encodeReply(message, seen, content, MAX_MESSAGE_SIZE, padBlock, option), content };
+          }
+        }
+      }
       if (admission.kind === 'error') {
         const content = { rcode: admission.rcode, answer: NO_RECORDS, authority: NO_RECORDS, ede: admission.ede };
         return admission.query
-          ? { kind: 'reply', reply: encodeReply(message, admission.query, content, MAX_MESSAGE_SIZE, padBlock), content }
+          ? { kind: 'reply', reply: encodeReply(message, admission.query, content, MAX_MESSAGE_SIZE, padBlock, option), content }
           : { kind: 'unread', reply: headerOnlyReply(message, admission.rcode), rcode: admission.rcode, reason: admission.reason };
       }
       const query = admission.query;
       const limit = replyLimit(query, maxUdpSize);
       if (admission.kind === 'chaos') {
         const content = chaosContent(query, admission.about === 'identity' ? deps.chaos?.identity : deps.chaos?.version);
-        return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock), content };
+        return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock, option), content };
       }
       const key = hot ? hotKey(query) : '';
-      const cached = useHot ? hot?.reply(message, query, key, limit) : undefined;
+      const cached = useHot ? hot?.reply(message, query, key, limit, option, option?.length ?? 0) : undefined;
       if (cached) return { kind: 'hot', reply: cached };
-      const resolution = await resolve(clientQuestion(query));
+      // DNSBomb: a client's resolutions in flight are capped (the guard still holds its address: no await since see()).
+      const flight = client && guard ? guard.enter() : '';
+      if (flight === undefined) return overLimit(message, query, udp, padBlock);
+      let resolution: Resolution;
+      try {
+        resolution = await resolve(clientQuestion(query));
+      } finally {
+        if (flight !== '') guard!.leave(flight);
+      }
       if (resolution.kind === 'servfail') log.debug('servfail', { reason: resolution.reason, qtype: query.qtype });
       const content = replyContent(resolution);
       // Only plain outcomes are kept: errors and answers carrying an EDE are made afresh.
       if (hot && content.ede === undefined && (content.rcode === Rcode.NOERROR || content.rcode === Rcode.NXDOMAIN)) {
         hot.store(key, content.rcode, content.authentic ? Flag.AD : 0, content.answer, content.authority);
       }
-      return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock), content };
+      return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock, option), content };
     } catch (err) {
       log.error('pipeline bug; answering SERVFAIL', { err: String((err as Error)?.stack ?? err) });
       return internalErrorReply(message, log);
     }
   }
 
-  async function handle(message: Buffer, maxUdpSize: number | null, padBlock = 0): Promise<Buffer | undefined> {
-    const step = await run(message, maxUdpSize, padBlock, padBlock === 0);
-    return step.kind === 'drop' ? undefined : step.reply;
+  async function handle(message: Buffer, maxUdpSize: number | null, padBlock = 0, source?: string): Promise<Buffer | undefined> {
+    const client = guard && source !== undefined ? newContext(source) : undefined;
+    const step = await run(message, maxUdpSize, padBlock, padBlock === 0, client);
+    if (step.kind === 'drop') return undefined;
+    // UDP response-rate limiting, unless a valid server cookie proved the client's address.
+    if (!client || !guard || maxUdpSize === null || client.verified) return step.reply;
+    guard.see(client.source);
+    const verdict = guard.judge(step.reply, clock.now());
+    if (verdict === Verdict.SEND) return step.reply;
+    if (verdict === Verdict.DROP) return undefined;
+    // A reply without a readable question is header-only: already as small as a slip.
+    if (step.kind === 'unread' || client.questionEnd === 0) return step.reply;
+    return slipReply(message, client.questionEnd, client.edns, client.dnssecOk, client.cookie);
   }
 
-  async function answer(message: Buffer, padBlock: number): Promise<Answered> {
-    const step = await run(message, null, padBlock, false);
+  async function answer(message: Buffer, padBlock: number, source?: string): Promise<Answered> {
+    const step = await run(message, null, padBlock, false, guard && source !== undefined ? newContext(source) : undefined);
     switch (step.kind) {
       case 'reply': {
         // A truncated reply carries no records: describe what was sent, not what was resolved.
@@ -136,6 +237,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   return { handle, answer, fromHot };
+}
+
+function newContext(source: string): ClientContext {
+  return { source, verified: false, cookie: undefined, questionEnd: 0, edns: false, dnssecOk: false };
+}
+
+/** A client over its query rate or in-flight cap: UDP drops (a spoofed flood gets nothing back); streams get REFUSED. */
+function overLimit(message: Buffer, query: QueryView, udp: boolean, padBlock: number): Step {
+  if (udp) return { kind: 'drop', reason: 'client over its limit' };
+  const content = { rcode: Rcode.REFUSED, answer: NO_RECORDS, authority: NO_RECORDS, ede: OVER_LIMIT };
+  return { kind: 'reply', reply: encodeReply(message, query, content, MAX_MESSAGE_SIZE, padBlock), content };
 }
 
 function clientQuestion(query: QueryView): ClientQuestion {

@@ -49,16 +49,16 @@ export function headerOnlyReply(query: Buffer, rcode: number): Buffer {
   return out;
 }
 
-function optLength(ede: ExtendedError | undefined): number {
+function optLength(ede: ExtendedError | undefined, extra: Buffer | undefined): number {
   // root name (1) + type, class, ttl, rdlength (10) + EDE option: code, length, info code, text
-  return 11 + (ede ? 6 + Buffer.byteLength(ede.text) : 0);
+  return 11 + (ede ? 6 + Buffer.byteLength(ede.text) : 0) + (extra?.length ?? 0);
 }
 
 /**
  * OPT pseudo-record (RFC 6891 §6.1.2), with EDE option 15 (RFC 8914 §2) when given and a
  * Padding option of `padding` zero bytes when ≥ 0 (RFC 7830 §3).
  */
-function writeOpt(out: Buffer, offset: number, rcode: number, dnssecOk: boolean, ede: ExtendedError | undefined, padding: number): number {
+function writeOpt(out: Buffer, offset: number, rcode: number, dnssecOk: boolean, ede: ExtendedError | undefined, padding: number, extra: Buffer | undefined): number {
   out[offset] = 0; // root owner
   out.writeUInt16BE(TYPE_OPT, offset + 1);
   out.writeUInt16BE(EDNS_UDP_SIZE, offset + 3);
@@ -73,6 +73,7 @@ function writeOpt(out: Buffer, offset: number, rcode: number, dnssecOk: boolean,
     out.writeUInt16BE(ede.code, pos + 4);
     pos += 6 + textLength;
   }
+  if (extra) pos += extra.copy(out, pos);
   if (padding >= 0) {
     out.writeUInt16BE(OPT_CODE_PADDING, pos);
     out.writeUInt16BE(padding, pos + 2); // the bytes stay zero: Buffer.alloc zero-fills
@@ -99,17 +100,18 @@ function paddingLength(length: number, block: number, limit: number): number {
  * record is added only if the client sent one (RFC 6891 §7). A reply longer than `limit`
  * becomes TC=1 with the question only (RFC 2181 §9), so the client retries over TCP.
  * `padBlock` > 0 (encrypted transports) pads a reply that has an OPT record to a multiple of
- * that many bytes (RFC 7830, RFC 8467).
+ * that many bytes (RFC 7830, RFC 8467). `option` is a whole EDNS option (code, length, data)
+ * to add to the OPT record, e.g. the COOKIE option (RFC 7873 §5.2), kept in a truncated reply too.
  */
-export function encodeReply(query: Buffer, view: QueryView, content: ReplyContent, limit: number, padBlock = 0): Buffer {
+export function encodeReply(query: Buffer, view: QueryView, content: ReplyContent, limit: number, padBlock = 0, option?: Buffer): Buffer {
   const questionLength = view.questionEnd - HEADER_SIZE;
-  const opt = view.edns ? optLength(content.ede) : 0;
+  const opt = view.edns ? optLength(content.ede, option) : 0;
   const records = content.answer.length + content.authority.length === 0 ? [] : [...content.answer, ...content.authority];
   const sizes = records.map((rr) => recordCodec.encodingLength(rr));
   let length = HEADER_SIZE + questionLength + opt;
   for (const size of sizes) length += size;
   const truncated = length > limit;
-  if (truncated) length = HEADER_SIZE + questionLength + (view.edns ? optLength(undefined) : 0);
+  if (truncated) length = HEADER_SIZE + questionLength + (view.edns ? optLength(undefined, option) : 0);
   const padding = view.edns ? paddingLength(length, padBlock, limit) : -1;
   if (padding >= 0) length += 4 + padding;
 
@@ -129,7 +131,7 @@ export function encodeReply(query: Buffer, view: QueryView, content: ReplyConten
   }
   if (view.edns) {
     out.writeUInt16BE(1, 10);
-    pos = writeOpt(out, pos, content.rcode, view.edns.dnssecOk, truncated ? undefined : content.ede, padding);
+    pos = writeOpt(out, pos, content.rcode, view.edns.dnssecOk, truncated ? undefined : content.ede, padding, option);
   }
   if (pos !== length) throw new Error(`reply encoded to ${pos} bytes, expected ${length}`);
   return out;

@@ -128,7 +128,7 @@ class Connection {
   private async answer(message: Buffer): Promise<void> {
     this.inFlight++;
     try {
-      const reply = await this.pipeline.handle(message, null);
+      const reply = await this.pipeline.handle(message, null, 0, this.socket.remoteAddress);
       if (reply !== undefined && !this.closed && this.socket.writable) {
         const frame = Buffer.allocUnsafe(2 + reply.length);
         frame.writeUInt16BE(reply.length, 0);

@@ -25,9 +25,10 @@ export class UdpFrontend {
     socket.on('message', (msg, rinfo) => {
       if (this.closing) return;
       // Cache hits are answered synchronously; everything else takes the async pipeline.
-      const hit = pipeline.fromHot(msg, EDNS_UDP_SIZE);
+      const hit = pipeline.fromHot(msg, EDNS_UDP_SIZE, rinfo.address);
       if (hit) socket.send(hit, rinfo.port, rinfo.address);
-      else void this.answer(msg, rinfo.port, rinfo.address);
+      else if (hit === undefined) void this.answer(msg, rinfo.port, rinfo.address);
+      // null: a limit dropped the query; nothing is sent.
     });
   }
 
@@ -55,7 +56,7 @@ export class UdpFrontend {
   private async answer(msg: Buffer, port: number, address: string): Promise<void> {
     this.inFlight++;
     try {
-      const reply = await this.pipeline.handle(msg, EDNS_UDP_SIZE);
+      const reply = await this.pipeline.handle(msg, EDNS_UDP_SIZE, 0, address);
       if (reply === undefined || this.closed) return;
       // While draining, wait for the send so that close() cannot discard a reply still queued.
       if (this.closing) await new Promise((sent) => this.socket.send(reply, port, address, sent));

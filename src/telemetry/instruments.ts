@@ -23,4 +23,16 @@ export const instruments = {
   validations: meter.createCounter('andns.resolver.dnssec.validations', {
     description: 'Answers judged by the DNSSEC validator, marks served and RFC 8198 synthesised denials',
   }),
+  /** UDP responses held back by response-rate limiting, by action (dropped | slipped) and kind (answer | nodata | nxdomain | error). */
+  rrlLimited: meter.createCounter('andns.policy.rrl.limited', {
+    description: 'UDP responses over their response-rate limit: dropped, or sent small (slip: TC=1 or BADCOOKIE)',
+  }),
+  /** Client queries refused or dropped by a per-client limit, by limit: query-rate | in-flight. */
+  clientLimited: meter.createCounter('andns.policy.client.limited', {
+    description: 'Client queries over a per-client limit (UDP: dropped; streams: REFUSED)',
+  }),
+  /** Queries carrying a DNS cookie, by status: client-only | bad | valid | malformed | badcookie-sent. */
+  cookies: meter.createCounter('andns.policy.cookies', {
+    description: 'Client queries with a COOKIE option (RFC 7873), by what their server cookie proved',
+  }),
 };
