@@ -7,6 +7,7 @@ import { cacheControl } from './freshness.ts';
 import { DNS_JSON, jsonAnswer, jsonQuery } from './json.ts';
 import { RESPONSE_PAD_BLOCK } from '../server/tls.ts';
 import { MAX_BODY_BYTES } from './options.ts';
+import { countReply, Transport } from '../telemetry/counters.ts';
 
 export const DNS_MESSAGE = 'application/dns-message';
 /** The JSON API's path, as Google serves it; Cloudflare's form is the DoH path with Accept: application/dns-json. */
@@ -77,6 +78,7 @@ export function createDohHandler(pipeline: Pipeline, dohPath: string): DohHandle
   async function wire(message: Buffer, source: string | undefined): Promise<HttpReply> {
     const answered = await pipeline.answer(message, RESPONSE_PAD_BLOCK, source);
     if (answered.kind === 'malformed') return text(400, `DNS message does not parse: ${answered.reason}`);
+    countReply(Transport.DOH, answered.reply);
     // RFC 8484 §4.2.1: every DNS reply, whatever its rcode, is a 200.
     return reply(200, DNS_MESSAGE, answered.reply, { 'cache-control': cacheControl(answered.content) });
   }
@@ -86,6 +88,7 @@ export function createDohHandler(pipeline: Pipeline, dohPath: string): DohHandle
     if (!query.ok) return jsonError(400, query.error);
     const answered = await pipeline.answer(query.message, 0, source);
     if (answered.kind === 'malformed') return jsonError(400, `query does not parse: ${answered.reason}`);
+    countReply(Transport.DOH, answered.reply);
     const body = jsonAnswer(answered.reply, answered.content, query.name, query.type);
     return reply(200, DNS_JSON, body, { 'cache-control': cacheControl(answered.content) });
   }

@@ -8,6 +8,7 @@ import tls from 'node:tls';
 import type { ListenAddress } from '../server/options.ts';
 import { streamListenOptions } from '../server/reuse-port.ts';
 import type { TlsCredentials } from '../server/tls.ts';
+import { counters, Transport } from '../telemetry/counters.ts';
 import type { Logger } from '../util/log.ts';
 import type { DohHandler } from './handler.ts';
 import { createHttp1Server, type DrainState } from './http1.ts';
@@ -55,7 +56,11 @@ export class DohListener {
     this.server.on('connection', (socket: net.Socket) => {
       socket.on('error', (err) => log.debug('doh connection error', { err: err.message }));
       this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+      counters.connections[Transport.DOH]!++;
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        counters.connections[Transport.DOH]!--;
+      });
     });
     this.server.on('error', (err) => log.warn('doh listener error', { err: err.message }));
   }

@@ -6,6 +6,7 @@ import { decodeMessage, type Message } from '../dns/message.ts';
 import { ednsOption, WireError } from '../dns/wire.ts';
 import { CookieJar, OPT_COOKIE, RCODE_BADCOOKIE } from './cookies.ts';
 import { instruments } from '../telemetry/instruments.ts';
+import { traced } from '../telemetry/trace.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import type { Work } from './budget.ts';
@@ -60,7 +61,10 @@ export class UpstreamClient {
       let bytes: Buffer;
       let message: Message;
       try {
-        bytes = await this.transport.exchange({ address, port: this.settings.upstreamPort, query, protocol: 'udp', timeoutMs, accept });
+        const port = this.settings.upstreamPort;
+        // A span per exchange (TCP fallback included), nested under the client's resolution.
+        bytes = await traced('dns upstream query', 'client', () => ({ 'server.address': address, 'server.port': port, 'dns.question.name': q.name, 'dns.question.type': q.type, 'andns.zone': q.zone }),
+          () => this.transport.exchange({ address, port, query, protocol: 'udp', timeoutMs, accept }));
         instruments.upstreamQueries.add(1, { outcome: 'reply' });
         this.infra.recordRtt(address, this.clock.now() - started);
         message = decodeMessage(bytes);

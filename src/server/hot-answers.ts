@@ -65,6 +65,11 @@ export class HotAnswers {
     return this.entries.size;
   }
 
+  /** Bytes held, as counted against maxBytes. */
+  get byteSize(): number {
+    return this.bytes;
+  }
+
   /** Keeps the answer to `key`; TTLs count down from now. Records with TTL 0 are not kept. */
   store(key: string, rcode: number, flags: number, answer: readonly RR[], authority: readonly RR[]): void {
     const records = [...answer, ...authority];

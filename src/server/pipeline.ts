@@ -8,7 +8,9 @@ import type { ClientQuestion, Resolution, Resolve } from '../resolver/resolution
 import { CookieStatus, RCODE_BADCOOKIE, type CookieStatusCode } from '../policy/cookies.ts';
 import type { ExposureGuard } from '../policy/guard.ts';
 import { slipReply, Verdict } from '../policy/rrl.ts';
+import { counters, countDrop, Drop, Tier } from '../telemetry/counters.ts';
 import { instruments } from '../telemetry/instruments.ts';
+import { traced } from '../telemetry/trace.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { admit } from './admit.ts';
@@ -92,7 +94,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const admission = admit(message);
       if (admission.kind !== 'resolve') return undefined;
       const query = admission.query;
-      if (guard === undefined || source === undefined) return hot.reply(message, query, hotKey(query), replyLimit(query, maxUdpSize));
+      if (guard === undefined || source === undefined) {
+        const plain = hot.reply(message, query, hotKey(query), replyLimit(query, maxUdpSize));
+        if (plain !== undefined) counters.answers[Tier.HOT]!++; // a typed-array add: nothing allocated
+        return plain;
+      }
       // Policy on the hit path, allocation-free: numeric address, cookie, client rate, RRL.
       const now = clock.now();
       guard.see(source);
@@ -114,11 +120,23 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const reply = hot.reply(message, query, hotKey(query), replyLimit(query, maxUdpSize), option, optionLength);
       if (reply === undefined) return undefined;
       // Charged only on a hit: a miss is charged once, by the slow path.
-      if (!guard.allowQuery(now)) return null;
-      if (maxUdpSize === null || verified) return reply;
+      if (!guard.allowQuery(now)) {
+        countDrop(Drop.RATE_LIMIT);
+        return null;
+      }
+      if (maxUdpSize === null || verified) {
+        counters.answers[Tier.HOT]!++;
+        return reply;
+      }
       const verdict = guard.judge(reply, now);
-      if (verdict === Verdict.SEND) return reply;
-      if (verdict === Verdict.DROP) return null;
+      if (verdict === Verdict.SEND) {
+        counters.answers[Tier.HOT]!++;
+        return reply;
+      }
+      if (verdict === Verdict.DROP) {
+        countDrop(Drop.RATE_LIMIT);
+        return null;
+      }
       return slipReply(message, query.questionEnd, query.edns !== undefined, query.edns?.dnssecOk ?? false, option);
     } catch (err) {
       log.error('hot path bug; taking the slow path', { err: String((err as Error)?.stack ?? err) });
@@ -133,7 +151,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function run(message: Buffer, maxUdpSize: number | null, padBlock: number, useHot: boolean, client?: ClientContext): Promise<Step> {
     try {
       const admission = admit(message);
-      if (admission.kind === 'drop') return { kind: 'drop', reason: 'not a query' };
+      if (admission.kind === 'drop') {
+        countDrop(Drop.MALFORMED);
+        return { kind: 'drop', reason: 'not a query' };
+      }
       const udp = maxUdpSize !== null;
       let option: Buffer | undefined;
       const seen = admission.query;
@@ -177,16 +198,26 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
       const key = hot ? hotKey(query) : '';
       const cached = useHot ? hot?.reply(message, query, key, limit, option, option?.length ?? 0) : undefined;
-      if (cached) return { kind: 'hot', reply: cached };
+      if (cached) {
+        counters.answers[Tier.HOT]!++;
+        return { kind: 'hot', reply: cached };
+      }
       // DNSBomb: a client's resolutions in flight are capped (the guard still holds its address: no await since see()).
       const flight = client && guard ? guard.enter() : '';
       if (flight === undefined) return overLimit(message, query, udp, padBlock);
+      const question = clientQuestion(query);
+      const started = performance.now();
       let resolution: Resolution;
       try {
-        resolution = await resolve(clientQuestion(query));
+        resolution = await traced('dns resolve', 'server', () => ({ 'dns.question.name': question.qname, 'dns.question.type': question.qtype }), async (span) => {
+          const r = await resolve(question);
+          span?.setAttribute('dns.outcome', r.kind);
+          return r;
+        });
       } finally {
         if (flight !== '') guard!.leave(flight);
       }
+      instruments.resolutionDuration.record((performance.now() - started) / 1000);
       if (resolution.kind === 'servfail') log.debug('servfail', { reason: resolution.reason, qtype: query.qtype });
       const content = replyContent(resolution);
       // Only plain outcomes are kept: errors and answers carrying an EDE are made afresh.
@@ -209,7 +240,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     guard.see(client.source);
     const verdict = guard.judge(step.reply, clock.now());
     if (verdict === Verdict.SEND) return step.reply;
-    if (verdict === Verdict.DROP) return undefined;
+    if (verdict === Verdict.DROP) {
+      countDrop(Drop.RATE_LIMIT);
+      return undefined;
+    }
     // A reply without a readable question is header-only: already as small as a slip.
     if (step.kind === 'unread' || client.questionEnd === 0) return step.reply;
     return slipReply(message, client.questionEnd, client.edns, client.dnssecOk, client.cookie);
@@ -245,7 +279,10 @@ function newContext(source: string): ClientContext {
 
 /** A client over its query rate or in-flight cap: UDP drops (a spoofed flood gets nothing back); streams get REFUSED. */
 function overLimit(message: Buffer, query: QueryView, udp: boolean, padBlock: number): Step {
-  if (udp) return { kind: 'drop', reason: 'client over its limit' };
+  if (udp) {
+    countDrop(Drop.RATE_LIMIT);
+    return { kind: 'drop', reason: 'client over its limit' };
+  }
   const content = { rcode: Rcode.REFUSED, answer: NO_RECORDS, authority: NO_RECORDS, ede: OVER_LIMIT };
   return { kind: 'reply', reply: encodeReply(message, query, content, MAX_MESSAGE_SIZE, padBlock), content };
 }

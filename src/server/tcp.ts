@@ -3,6 +3,7 @@
 
 import net from 'node:net';
 import { HEADER_SIZE } from '../dns/wire.ts';
+import { counters, countReply, Transport, type TransportId } from '../telemetry/counters.ts';
 import type { Logger } from '../util/log.ts';
 import type { ListenAddress, TcpOptions } from './options.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -14,13 +15,14 @@ export class TcpFrontend {
 
   private constructor(server: net.Server, pipeline: Pipeline, options: TcpOptions, log: Logger, event: 'connection' | 'secureConnection') {
     this.server = server;
+    const transport = event === 'secureConnection' ? Transport.DOT : Transport.TCP;
     server.on(event, (socket: net.Socket) => {
       // Over the cap a new connection is closed at once rather than queued (RFC 7766 §6.2.2).
       if (this.connections.size >= options.maxConnections) {
         socket.destroy();
         return;
       }
-      const conn = new Connection(socket, pipeline, options, log, () => this.connections.delete(conn));
+      const conn = new Connection(socket, pipeline, options, log, transport, () => this.connections.delete(conn));
       this.connections.add(conn);
     });
   }
@@ -76,9 +78,12 @@ class Connection {
   private closedWaiters: (() => void)[] = [];
   private closed = false;
   private ending = false;
+  private readonly transport: TransportId;
 
-  constructor(socket: net.Socket, pipeline: Pipeline, options: TcpOptions, log: Logger, onClose: () => void) {
+  constructor(socket: net.Socket, pipeline: Pipeline, options: TcpOptions, log: Logger, transport: TransportId, onClose: () => void) {
     this.socket = socket;
+    this.transport = transport;
+    counters.connections[transport]!++;
     this.pipeline = pipeline;
     this.options = options;
     this.log = log;
@@ -91,6 +96,7 @@ class Connection {
     socket.on('error', (err) => log.debug('tcp connection error', { err: err.message }));
     socket.on('close', () => {
       this.closed = true;
+      counters.connections[transport]!--;
       clearTimeout(this.idleTimer);
       onClose();
       for (const w of this.closedWaiters) w();
@@ -130,6 +136,7 @@ class Connection {
     try {
       const reply = await this.pipeline.handle(message, null, 0, this.socket.remoteAddress);
       if (reply !== undefined && !this.closed && this.socket.writable) {
+        countReply(this.transport, reply);
         const frame = Buffer.allocUnsafe(2 + reply.length);
         frame.writeUInt16BE(reply.length, 0);
         reply.copy(frame, 2);

@@ -3,6 +3,7 @@
 
 import dgram from 'node:dgram';
 import { EDNS_UDP_SIZE } from '../dns/constants.ts';
+import { countReply, Transport } from '../telemetry/counters.ts';
 import type { Logger } from '../util/log.ts';
 import type { ListenAddress } from './options.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -26,8 +27,10 @@ export class UdpFrontend {
       if (this.closing) return;
       // Cache hits are answered synchronously; everything else takes the async pipeline.
       const hit = pipeline.fromHot(msg, EDNS_UDP_SIZE, rinfo.address);
-      if (hit) socket.send(hit, rinfo.port, rinfo.address);
-      else if (hit === undefined) void this.answer(msg, rinfo.port, rinfo.address);
+      if (hit) {
+        socket.send(hit, rinfo.port, rinfo.address);
+        countReply(Transport.UDP, hit); // a typed-array add: no allocation on the hit path
+      } else if (hit === undefined) void this.answer(msg, rinfo.port, rinfo.address);
       // null: a limit dropped the query; nothing is sent.
     });
   }
@@ -58,6 +61,7 @@ export class UdpFrontend {
     try {
       const reply = await this.pipeline.handle(msg, EDNS_UDP_SIZE, 0, address);
       if (reply === undefined || this.closed) return;
+      countReply(Transport.UDP, reply);
       // While draining, wait for the send so that close() cannot discard a reply still queued.
       if (this.closing) await new Promise((sent) => this.socket.send(reply, port, address, sent));
       else this.socket.send(reply, port, address);

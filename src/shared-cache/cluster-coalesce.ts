@@ -4,6 +4,7 @@
 // then answer from the shared cache. A holder that dies only delays them until its lease ends.
 
 import type { ClientQuestion, Resolution, Resolve } from '../resolver/resolution.ts';
+import { countAnswer, Tier } from '../telemetry/counters.ts';
 import type { Logger } from '../util/log.ts';
 import type { KeySpace } from './keys.ts';
 import type { SharedCacheOptions } from './options.ts';
@@ -35,9 +36,17 @@ export class ClusterCoalescer {
    */
   wrap(resolve: Resolve): Resolve {
     return async (q: ClientQuestion): Promise<Resolution> => {
-      if (!q.recursionDesired) return resolve(q);
+      if (!q.recursionDesired) {
+        countAnswer(Tier.SHARED);
+        return resolve(q);
+      }
       const cached = await resolve({ ...q, recursionDesired: false });
-      if (cached.kind !== 'refused') return cached;
+      if (cached.kind !== 'refused') {
+        countAnswer(Tier.SHARED);
+        return cached;
+      }
+      // From here on the answer needs a resolution: here, by the lease holder, or after a store failure.
+      countAnswer(Tier.RESOLVED);
       const key = this.d.keys.lease(q);
       let token: string | null;
       try {

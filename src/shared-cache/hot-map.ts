@@ -31,6 +31,11 @@ export class HotMap {
     return this.entries.size;
   }
 
+  /** Bytes held, as counted against maxBytes. */
+  get byteSize(): number {
+    return this.bytes;
+  }
+
   /**
    * The entry if unexpired (refreshing its LRU position). It may be older than maxAgeMs: the
    * caller serves it only when fresh(), or when the shared store cannot be asked.

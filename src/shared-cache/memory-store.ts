@@ -40,6 +40,11 @@ export class MemoryStore implements SharedStore {
     return this.bytes;
   }
 
+  /** Keys held (expired ones included until they are next touched or evicted). */
+  get size(): number {
+    return this.entries.size;
+  }
+
   async mget(keys: readonly string[]): Promise<(Buffer | null)[]> {
     return keys.map((k) => this.read(k)?.value ?? null);
   }

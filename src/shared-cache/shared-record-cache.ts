@@ -65,6 +65,11 @@ export class SharedRecordCache implements RecordCache {
     return this.hot.size;
   }
 
+  /** Bytes of those entries, as counted against hotMaxBytes. */
+  get hotBytes(): number {
+    return this.hot.byteSize;
+  }
+
   async answer(name: string, type: number): Promise<CacheAnswer | undefined> {
     const k = this.d.keys;
     // The name's own keys share a slot: one MGET, one round trip.
