@@ -15,6 +15,8 @@ import { ExposureGuard } from '../policy/guard.ts';
 import { HotAnswers } from '../server/hot-answers.ts';
 import { createPipeline, type Pipeline } from '../server/pipeline.ts';
 import { openSharedCache, type SharedCache } from '../shared-cache/index.ts';
+import { MemoryStore } from '../shared-cache/memory-store.ts';
+import { observe } from '../telemetry/instruments.ts';
 import { resolveChain } from '../shared-cache/resolve-chain.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { UpstreamTransport } from '../resolver/upstream.ts';
@@ -76,17 +78,31 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
   if (guard.cookies && !guard.sharedSecret && (config.workers > 1 || options.redis)) {
     log.warn('cookies.secretFile is not set: each process makes up its own cookie secret, so front-ends reject each other\'s server cookies (--cookie-secret-file)');
   }
+  observeStack(shared, hot);
   return {
     pipeline: createPipeline({ resolve: chain.resolve, log, hot, chaos: config.server.chaos, guard, clock: systemClock }),
     resolve: chain.resolve,
     shared,
     async close() {
+      observe(undefined);
       chain.close();
       await unsubscribe().catch(() => undefined);
       await shared.close().catch((err: Error) => log.warn('shared cache did not close cleanly', { err: err.message }));
       transport.close?.();
     },
   };
+}
+
+/** What the observable instruments read at scrape time: cache sizes, shared-cache counters, the breaker. */
+function observeStack(shared: SharedCache, hot: HotAnswers): void {
+  const store = shared.store instanceof MemoryStore ? shared.store : undefined;
+  observe({
+    cacheBytes: () => ({ hot_answers: hot.byteSize, records: shared.cache.hotBytes, ...(store ? { embedded_store: store.usedBytes } : {}) }),
+    cacheEntries: () => ({ hot_answers: hot.size, records: shared.cache.hotSize, ...(store ? { embedded_store: store.size } : {}) }),
+    sharedStats: () => shared.stats as unknown as Record<string, number>,
+    breakerState: () => shared.breaker?.state,
+    breakerTrips: () => shared.breaker?.trips ?? 0,
+  });
 }
 
 /** The DNSSEC validator: anchors as loaded (already checked), the clock in seconds. */

@@ -65,6 +65,13 @@ export const serveFlags: FlagSpec[] = [
   { name: 'client-max-in-flight', type: 'string', value: 'N', help: 'queries one client address may have in resolution at once (DNSBomb); 0: no limit', default: String(d.rateLimit.clientMaxInFlight) },
   { name: 'no-cookies', type: 'boolean', help: 'do not answer DNS cookies (RFC 7873) with server cookies', default: 'cookies on' },
   { name: 'cookie-secret-file', type: 'string', value: 'FILE', help: 'server cookie secret (32 hex digits; a second line: the previous secret), the same on every front-end', default: 'a random secret per process' },
+  {
+    name: 'metrics', type: 'string', value: 'ADDR:PORT',
+    help: 'operations listener: Prometheus /metrics, /healthz, /readyz (e.g. 127.0.0.1:9153; no authentication: keep it on loopback or a management network)', default: 'none',
+  },
+  { name: 'otlp', type: 'string', value: 'URL', help: 'also push metrics and sampled traces over OTLP/HTTP to this receiver (e.g. http://127.0.0.1:4318)', default: 'none' },
+  { name: 'drain-grace-ms', type: 'string', value: 'MS', help: 'on SIGTERM, /readyz answers 503 this long before queries drain (with --metrics)', default: String(d.health.drainGraceMs) },
+  { name: 'canary', type: 'string', value: 'NAME', help: `name /readyz's canary resolves every ${d.health.canaryIntervalMs / 1000} s (type health.canaryType)`, default: `${d.health.canaryName} ${d.health.canaryType}` },
   ...configFlags,
   helpFlag,
 ];
@@ -116,6 +123,10 @@ export function overridesFrom(values: ParsedFlags['values']): Overrides {
     clientMaxInFlight: str('client-max-in-flight'),
     cookies: values['no-cookies'] ? false : undefined,
     cookieSecretFile: str('cookie-secret-file'),
+    metrics: str('metrics'),
+    otlpEndpoint: str('otlp'),
+    drainGraceMs: str('drain-grace-ms'),
+    canaryName: str('canary'),
   };
 }
 

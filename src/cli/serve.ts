@@ -1,12 +1,18 @@
-// `andns serve`: runs the resolver in the foreground until SIGTERM/SIGINT, then stops
-// accepting, lets in-flight queries finish, closes, and exits 0. With --workers N it is the
-// primary of N such processes (workers.ts), or one of them.
+// `andns serve`: runs the resolver in the foreground until SIGTERM/SIGINT; then /readyz turns
+// 503, a grace period lets health checks withdraw the route, and only then it stops accepting,
+// lets in-flight queries finish, closes, and exits 0. With --workers N it is the primary of N
+// such processes (workers.ts), or one of them.
 
 import cluster from 'node:cluster';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, type AndnsConfig } from '../config/load.ts';
 import { startControl, type ControlEndpoint } from '../server/control.ts';
 import { ListenError, startServer, type RunningServer } from '../server/server.ts';
-import { captureProcessWarnings, createLogger } from '../util/log.ts';
+import { Readiness } from '../operations/health.ts';
+import { startOperations, type OperationsListener } from '../operations/listener.ts';
+import { prometheusText, snapshotOf } from '../operations/merge.ts';
+import { startTelemetry, type Telemetry } from '../operations/sdk.ts';
+import { systemClock } from '../util/clock.ts';
+import { captureProcessWarnings, createLogger, type Logger } from '../util/log.ts';
 import { announce, listeningLines, where } from './announce.ts';
 import { composeStack } from './compose.ts';
 import { flagHelp, overridesFrom, parseFlags, serveFlags, UsageError } from './flags.ts';
@@ -15,9 +21,11 @@ import { runWorkers, serveAsWorker } from './workers.ts';
 export const SERVE_USAGE = 'andns serve [--config FILE] [flags]';
 const SUMMARY = `Runs the caching recursive resolver in the foreground on UDP and TCP, DNS-over-HTTPS (and plain
 HTTP on loopback) and DNS-over-TLS. No upstream query is sent at start-up: the root is primed on
-the first client query. SIGHUP reloads the TLS certificate. SIGTERM or SIGINT stops it
-gracefully (exit 0); a second signal exits at once. --redis shares the cache with every
-front-end on that Redis Cluster; --workers N serves from N processes.`;
+the first client query (with --metrics, /readyz's canary resolves one name every few seconds).
+SIGHUP reloads the TLS certificate. SIGTERM or SIGINT stops it gracefully (exit 0): /readyz
+turns 503, --drain-grace-ms passes, in-flight queries finish; a second signal exits at once.
+--redis shares the cache with every front-end on that Redis Cluster; --workers N serves from N
+processes.`;
 
 /** Grace beyond the longest a query may take (limits.maxQueryTimeMs) before shutdown gives up. */
 const DRAIN_GRACE_MS = 2_000;
@@ -34,10 +42,16 @@ export async function serve(args: string[]): Promise<number> {
   captureProcessWarnings(log);
   if (!config.validation) log.warn('DNSSEC validation is off (--no-dnssec): answers are not validated');
   if (cluster.isPrimary && config.workers > 1) return runWorkers(config, log);
+  // The SDK first: the stack's instruments are then the SDK's from the first query on.
+  const telemetry = config.metrics.listen || config.metrics.otlpEndpoint ? startTelemetry(config.metrics, cluster.isWorker ? 'worker' : 'single', log) : undefined;
   const stack = await composeStack(config, log);
+  // Readiness only where someone can ask for it (the listener here, or the primary's).
+  const readiness = config.metrics.listen ? new Readiness(config.health, stack.resolve, () => stack.shared.breaker?.state ?? 'embedded', systemClock, log) : undefined;
   let server: RunningServer | undefined;
   let control: ControlEndpoint | undefined;
+  let ops: OperationsListener | undefined;
   try {
+    if (readiness && telemetry && cluster.isPrimary) ops = await startOwnOperations(config, telemetry, readiness, log);
     server = await startServer(config.server, stack.pipeline, log);
     // Workers' flushes come from the primary, which hosts the control endpoint.
     const at = config.control;
@@ -48,14 +62,21 @@ export async function serve(args: string[]): Promise<number> {
     }
   } catch (err) {
     await server?.close();
+    await ops?.close();
     await stack.close();
+    await telemetry?.shutdown();
     throw err;
+  }
+  if (readiness) {
+    readiness.listening = true;
+    readiness.start();
   }
   const running = server;
   const lines = listeningLines(running);
-  if (cluster.isWorker) serveAsWorker(stack, lines);
+  if (cluster.isWorker) serveAsWorker(stack, lines, { telemetry, readiness });
   else announce(lines);
   if (control) announce([{ transports: ['control'], ...where(control.address), detail: 'HTTP' }]);
+  if (ops) announce([{ transports: ['operations'], ...where(ops.address), detail: 'HTTP: /metrics, /healthz, /readyz' }]);
   // SIGHUP: re-read the TLS certificate and key (a renewed certificate, no restart).
   process.on('SIGHUP', () => void running.reloadTls());
   log.info('serving', { rootHints: config.rootHintsOrigin, upstreamPort: config.resolver.upstreamPort, pid: process.pid });
@@ -71,6 +92,13 @@ export async function serve(args: string[]): Promise<number> {
         return;
       }
       stopping = true;
+      // Readiness false first, so a health check withdraws the route while queries still flow.
+      if (readiness) readiness.draining = true;
+      const grace = ops ? config.health.drainGraceMs : 0;
+      if (grace > 0) log.info('stopping: /readyz is 503; draining after the grace period', { signal, graceMs: grace });
+      setTimeout(() => drain(signal), grace);
+    };
+    const drain = (signal: NodeJS.Signals): void => {
       log.info('stopping: draining in-flight queries', { signal });
       const deadline = setTimeout(() => {
         log.error('in-flight queries did not finish in time; exiting');
@@ -78,7 +106,10 @@ export async function serve(args: string[]): Promise<number> {
       }, config.resolver.limits.maxQueryTimeMs + DRAIN_GRACE_MS);
       void Promise.all([running.close(), control?.close()]).then(async () => {
         clearTimeout(deadline);
+        readiness?.stop();
         await stack.close();
+        await ops?.close();
+        await telemetry?.shutdown();
         log.info('stopped');
         log.flushRepeats();
         resolve(0);
@@ -86,5 +117,19 @@ export async function serve(args: string[]): Promise<number> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+  });
+}
+
+/** The operations listener of a lone process: its own metrics and readiness. */
+async function startOwnOperations(config: AndnsConfig, telemetry: Telemetry, readiness: Readiness, log: Logger): Promise<OperationsListener> {
+  const at = config.metrics.listen!;
+  return startOperations(at, {
+    metrics: async () => prometheusText(snapshotOf(await telemetry.collect())),
+    readiness: async () => {
+      const report = readiness.report();
+      return { ready: report.ready, body: report };
+    },
+  }, log).catch((err: NodeJS.ErrnoException) => {
+    throw new ListenError(at, 'operations HTTP', err);
   });
 }

@@ -15,6 +15,7 @@ import type { GuardOptions } from '../policy/guard.ts';
 import { guardOptions, prefixText } from './exposure.ts';
 import type { LogLevel } from '../util/log.ts';
 import { ConfigError } from './check.ts';
+import { canaryName, drainGrace, metricsListen, otlpEndpoint, type HealthConfig, type MetricsConfig } from './operations.ts';
 import {
   checkConsistency, checkFileConfig, DEFAULT_ROOT_HINTS_FILE, DEFAULT_TRUST_ANCHORS_FILE, defaultFileConfig, fieldChecks, isTrustAnchorRecord,
   urlPath, type FileConfig, type Source,
@@ -50,6 +51,11 @@ export interface Overrides {
   clientMaxInFlight?: string;
   cookies?: boolean;
   cookieSecretFile?: string;
+  /** The operations listener, ADDR:PORT (--metrics). */
+  metrics?: string;
+  otlpEndpoint?: string;
+  drainGraceMs?: string;
+  canaryName?: string;
 }
 
 export interface ValidationConfig {
@@ -71,11 +77,17 @@ export interface AndnsConfig {
   /** The control endpoint's address; undefined: none. */
   readonly control: ListenAddress | undefined;
   readonly workers: number;
+  /** The operations listener and its exports (config/operations.ts). */
+  readonly metrics: OperationsConfig;
+  readonly health: HealthConfig;
   /** Where the root hints came from (a file path, or "inline"), for the start-up message. */
   readonly rootHintsOrigin: string;
   /** Exposure policy: rate limits, client limits, cookies (policy/guard.ts). */
   readonly policy: GuardOptions;
 }
+
+/** `metrics` as the process uses it: one listener address or none. */
+export type OperationsConfig = Omit<MetricsConfig, 'listen'> & { readonly listen: ListenAddress | undefined };
 
 export interface LoadOptions {
   configFile?: string;
@@ -165,6 +177,10 @@ function applyOverrides(config: FileConfig, o: Overrides, cwd: string): FileConf
   if (o.clientMaxInFlight !== undefined) out.rateLimit = { ...out.rateLimit, clientMaxInFlight: checkedFlag(o.clientMaxInFlight, '--client-max-in-flight', 0, 1_000_000) };
   if (o.cookies !== undefined) out.cookies = { ...out.cookies, enabled: o.cookies };
   if (o.cookieSecretFile !== undefined) out.cookies = { ...out.cookies, secretFile: resolve(cwd, o.cookieSecretFile) };
+  if (o.metrics !== undefined) out.metrics = { ...out.metrics, listen: metricsListen(o.metrics, '--metrics') };
+  if (o.otlpEndpoint !== undefined) out.metrics = { ...out.metrics, otlpEndpoint: otlpEndpoint(o.otlpEndpoint, '--otlp') };
+  if (o.drainGraceMs !== undefined) out.health = { ...out.health, drainGraceMs: drainGrace(numeric(o.drainGraceMs), '--drain-grace-ms') };
+  if (o.canaryName !== undefined) out.health = { ...out.health, canaryName: canaryName(o.canaryName, '--canary') };
   return out;
 }
 
@@ -210,6 +226,8 @@ function build(c: FileConfig): AndnsConfig {
     hotAnswersMaxBytes: c.sharedCache.hotAnswersMaxBytes,
     control: c.control.listen[0],
     workers: c.workers,
+    metrics: { ...c.metrics, listen: c.metrics.listen[0] },
+    health: c.health,
     rootHintsOrigin: hints.origin,
     policy: guardOptions(c.rateLimit, c.cookies),
   };

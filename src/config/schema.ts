@@ -11,6 +11,7 @@ import { defaultDohOptions, type DohOptions } from '../doh/options.ts';
 import { defaultTcpOptions, type ListenAddress, type TcpOptions } from '../server/options.ts';
 import { listenAddress } from './listen.ts';
 import { cookiesCheck, defaultCookiesConfig, defaultRateLimitConfig, rateLimitCheck, type CookiesConfig, type RateLimitConfig } from './exposure.ts';
+import { checkHealth, defaultHealthConfig, defaultMetricsConfig, healthCheck, metricsCheck, type HealthConfig, type MetricsConfig } from './operations.ts';
 import { checkCluster, controlCheck, defaultSharedCacheConfig, sharedCacheCheck, workersCheck, type SharedCacheConfig } from './cluster.ts';
 
 /** A file name (relative to the config file, or to the working directory for flags), or inline data. */
@@ -50,6 +51,10 @@ export interface FileConfig {
   /** DNS server cookies (RFC 7873, RFC 9018). */
   cookies: CookiesConfig;
   logLevel: LogLevel;
+  /** The operations listener (/metrics, /healthz, /readyz), OTLP export, trace sampling (config/operations.ts). */
+  metrics: MetricsConfig;
+  /** Readiness canary and the drain on SIGTERM. */
+  health: HealthConfig;
 }
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -83,6 +88,8 @@ export const defaultFileConfig: FileConfig = {
   rateLimit: { ...defaultRateLimitConfig, exempt: [...defaultRateLimitConfig.exempt] },
   cookies: { ...defaultCookiesConfig },
   logLevel: 'info',
+  metrics: { ...defaultMetricsConfig },
+  health: { ...defaultHealthConfig },
 };
 
 const fileName: Check<{ file: string }> = (value, path) => ({ file: nonEmptyString(value, path) });
@@ -225,6 +232,8 @@ export const fieldChecks = {
   rateLimit: rateLimitCheck,
   cookies: cookiesCheck,
   logLevel: oneOf(LOG_LEVELS),
+  metrics: metricsCheck,
+  health: healthCheck,
 } satisfies { [K in keyof FileConfig]: Check<FileConfig[K]> };
 
 const fileConfig = object<FileConfig>(fieldChecks, defaultFileConfig);
@@ -237,6 +246,7 @@ export function checkFileConfig(value: unknown): FileConfig {
 /** Cross-key rules that no single key's check can see. */
 export function checkConsistency(config: FileConfig): void {
   checkCluster(config);
+  checkHealth(config.health);
   if (config.cache.minTtl > config.cache.maxTtl) {
     throw new ConfigError('cache.minTtl', `${config.cache.minTtl} is greater than cache.maxTtl (${config.cache.maxTtl})`);
   }
