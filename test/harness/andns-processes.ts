@@ -44,6 +44,8 @@ export interface AndnsProcess {
   port: number;
   controlPort: number;
   stderr(): string;
+  /** What it printed on stdout so far (the start-up lines). */
+  stdout(): string;
   query(name: string, type?: string): Promise<Reply>;
   /** `andns cache flush ARGS` against this process; resolves its stdout. */
   flush(...args: string[]): Promise<string>;
@@ -87,6 +89,7 @@ export async function startAndns(t: After, sim: SimOnSockets, config: Record<str
     port,
     controlPort,
     stderr: () => err,
+    stdout: () => out,
     query: (name, type = 'A') => stubQuery('127.0.0.1', port, { name, type, timeoutMs: 5000 }) as Promise<Reply>,
     async flush(...flushArgs) {
       const { stdout } = await run(process.execPath, [ANDNS, 'cache', 'flush', ...flushArgs, '--control', `127.0.0.1:${controlPort}`]);
