@@ -24,8 +24,8 @@ HTTP on loopback) and DNS-over-TLS. No upstream query is sent at start-up: the r
 the first client query (with --metrics, /readyz's canary resolves one name every few seconds).
 SIGHUP reloads the TLS certificate. SIGTERM or SIGINT stops it gracefully (exit 0): /readyz
 turns 503, --drain-grace-ms passes, in-flight queries finish; a second signal exits at once.
---redis shares the cache with every front-end on that Redis Cluster; --workers N serves from N
-processes.`;
+With --redis the cache is shared with every front-end on that Redis Cluster; --workers N serves
+from N processes.`;
 
 /** Grace beyond the longest a query may take (limits.maxQueryTimeMs) before shutdown gives up. */
 const DRAIN_GRACE_MS = 2_000;
