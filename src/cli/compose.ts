@@ -11,6 +11,7 @@ import type { Resolve } from '../resolver/resolution.ts';
 import { Resolver } from '../resolver/resolver.ts';
 import { isSpecialUse } from '../resolver/special-use.ts';
 import { cappingTtls } from '../resolver/ttl-caps.ts';
+import { BucketSync } from '../policy/bucket-sync.ts';
 import { ExposureGuard } from '../policy/guard.ts';
 import { HotAnswers } from '../server/hot-answers.ts';
 import { createPipeline, type Pipeline } from '../server/pipeline.ts';
@@ -75,6 +76,11 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
   // A flush from any front-end (or the control endpoint here) drops the hot tier's copies too.
   const unsubscribe = await shared.flusher.onFlush((scope) => hot.drop(scope));
   const guard = new ExposureGuard(config.policy);
+  // With Redis the rate-limit buckets are the cluster's: a flood spread over front-ends meets one budget.
+  const sync = shared.buckets
+    ? new BucketSync({ guard, shared: shared.buckets, clock: systemClock, log, keyPrefix: options.keyPrefix, intervalMs: config.policy.rateLimit.syncIntervalMs, available: () => shared.breaker?.state !== 'open' })
+    : undefined;
+  sync?.start();
   if (guard.cookies && !guard.sharedSecret && (config.workers > 1 || options.redis)) {
     log.warn('cookies.secretFile is not set: each process makes up its own cookie secret, so front-ends reject each other\'s server cookies (--cookie-secret-file)');
   }
@@ -86,6 +92,7 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
     async close() {
       observe(undefined);
       chain.close();
+      await sync?.stop();
       await unsubscribe().catch(() => undefined);
       await shared.close().catch((err: Error) => log.warn('shared cache did not close cleanly', { err: err.message }));
       transport.close?.();

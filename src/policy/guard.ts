@@ -49,6 +49,12 @@ export class ExposureGuard {
     this.requireCookieOverUdp = c.enabled && c.requireOverUdp;
   }
 
+  /** The refill rate of the buckets carrying `tag` (rrl.ts: 1 + kind (+8 for IPv6); client-limits.ts: 16, 17). */
+  rateOfTag(tag: number): number {
+    if (tag >= 16) return this.options.clientQueriesPerSecond;
+    return this.rrl.rateOfKind((tag - 1) & 7);
+  }
+
   /** Reads the client's address `source` (text as Node gives it); returns whether limits apply to it. */
   see(source: string): boolean {
     this.family = parseAddress(source, this.words);

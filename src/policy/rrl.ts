@@ -40,6 +40,10 @@ export class ResponseRateLimiter {
     this.v6Masks = Uint32Array.from([wordMask(options.ipv6PrefixLength), wordMask(options.ipv6PrefixLength - 32)]);
   }
 
+  rateOfKind(kind: number): number {
+    return this.rates[kind] ?? 0;
+  }
+
   /** SEND, DROP or SLIP for `reply`, about to go to the client at (family, words). */
   judge(reply: Buffer, family: 4 | 6, words: Uint32Array, now: number): VerdictCode {
     const kind = classify(reply);

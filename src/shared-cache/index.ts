@@ -19,6 +19,7 @@ import { RedisClusterStore } from './redis-store.ts';
 import { SharedRecordCache } from './shared-record-cache.ts';
 import { newStats, type SharedCacheStats } from './stats.ts';
 import type { SharedStore } from './store.ts';
+import { RedisBuckets, type SharedBuckets } from './shared-buckets.ts';
 
 export interface SharedCache {
   /** The store every part uses: breaker-guarded when it is Redis. */
@@ -30,6 +31,8 @@ export interface SharedCache {
   stats: SharedCacheStats;
   /** Present with Redis: its state is the "Redis health" to report. */
   breaker?: CircuitBreaker;
+  /** Present with Redis: the cluster's token buckets (rate limits shared by every front-end). */
+  buckets?: SharedBuckets;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export async function openSharedCache(options: SharedCacheOptions, deps: SharedC
   const stats = newStats();
   let store: SharedStore;
   let breaker: CircuitBreaker | undefined;
+  let buckets: SharedBuckets | undefined;
   if (deps.store) {
     store = deps.store;
   } else if (options.redis) {
@@ -55,6 +59,7 @@ export async function openSharedCache(options: SharedCacheOptions, deps: SharedC
     await redis.ready(options.redis.connectTimeoutMs).catch((err: Error) => deps.log.warn('redis not ready; starting without it', { err: err.message }));
     breaker = new CircuitBreaker(options.breaker, deps.clock, (state) => deps.log.info('shared cache circuit', { state }));
     store = new BreakerStore(redis, breaker);
+    buckets = new RedisBuckets(redis.cluster, options.redis.commandTimeoutMs);
   } else {
     store = new MemoryStore({ maxBytes: options.memoryMaxBytes }, deps.clock);
   }
@@ -64,7 +69,7 @@ export async function openSharedCache(options: SharedCacheOptions, deps: SharedC
   const coalescer = new ClusterCoalescer({ store, keys, options, log: deps.log, stats });
   const ownsStore = !deps.store;
   return {
-    store, keys, cache, flusher, coalescer, stats, ...(breaker ? { breaker } : {}),
+    store, keys, cache, flusher, coalescer, stats, ...(breaker ? { breaker } : {}), ...(buckets ? { buckets } : {}),
     async close() {
       await coalescer.close();
       await unsubscribe();
