@@ -129,7 +129,7 @@ async function hitpath(values: Record<string, string | undefined>): Promise<void
   const name = internet.catalogue.find((e) => e.type === 'A' && e.rcode === 'NOERROR')!.name;
   const queries = join(dir, 'hit.queries');
   writeFileSync(queries, `${name} A\n`);
-  const big = '100000000';
+  const big = '10000000';
   const variants: [string, string, string[]][] = [
     ['base', join(base, 'src', 'cli', 'andns.js'), []],
     ['this build, every check on the hit path', THIS_ANDNS, ['--rate-limit-exempt', 'none', '--rate-limit', big, '--client-qps', big]],

@@ -22,6 +22,8 @@ export class Budget {
   referrals = 0;
   subqueries = 0;
   upstreamQueries = 0;
+  /** This resolver, not a zone's servers, ran out of room (zone-gate.ts): no zone failure is recorded. */
+  overloaded = false;
 
   constructor(limits: WorkLimits, clock: Clock) {
     this.limits = limits;

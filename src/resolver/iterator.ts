@@ -8,7 +8,8 @@ import { isSubdomain, labelCount, parentName, selfAndAncestors, suffixOf } from 
 import { Rank, type NegativeAnswer, type RecordCache, type RRset } from '../cache/record-cache.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import { WorkLimitExceeded, type Work } from './budget.ts';
+import type { Work } from './budget.ts';
+import { ZoneGate } from './zone-gate.ts';
 import type { UpstreamClient } from './exchange.ts';
 import type { InfraCache } from './infra.ts';
 import type { ResolverOptions } from './options.ts';
@@ -76,13 +77,14 @@ export interface IteratorDeps {
 
 export class Iterator {
   private readonly d: IteratorDeps;
-  private readonly inflight = new Map<string, number>();
+  private readonly gate: ZoneGate;
   /** Minimised names that drew NXDOMAIN, until when (relaxed minimisation, see below). */
   private readonly minimisedNx = new Map<string, number>();
   private priming: Promise<void> | undefined;
 
   constructor(deps: IteratorDeps) {
     this.d = deps;
+    this.gate = new ZoneGate(deps.options.limits.maxInflightPerZone);
   }
 
   /** Asks the servers of the closest known zone cut, following referrals down to an outcome. */
@@ -128,8 +130,11 @@ export class Iterator {
           known = servers.zone;
           continue;
         }
-        this.d.infra.markZoneFailed(servers.zone);
-        instruments.serverEvents.add(1, { event: 'zone-failed' });
+        // Local overload (a sub-query that found the zone gate full) is not the zone's failure.
+        if (!work.budget.overloaded) {
+          this.d.infra.markZoneFailed(servers.zone);
+          instruments.serverEvents.add(1, { event: 'zone-failed' });
+        }
         return failed(EdeCode.NO_REACHABLE_AUTHORITY, `no server of ${servers.zone} answered usefully`, `zone ${servers.zone}`);
       }
       if (reply.kind === 'referral') {
@@ -269,17 +274,13 @@ export class Iterator {
     }
   }
 
-  /** One exchange, under the per-zone cap on upstream queries in flight. */
+  /** One exchange, under the per-zone cap on upstream queries in flight (zone-gate.ts: the excess waits). */
   private async limitedAsk(address: string, ask: Parameters<UpstreamClient['ask']>[1], work: Work): Promise<ReplyKind | undefined> {
-    const count = this.inflight.get(ask.zone) ?? 0;
-    if (count >= this.d.options.limits.maxInflightPerZone) throw new WorkLimitExceeded('zone-inflight');
-    this.inflight.set(ask.zone, count + 1);
+    await this.gate.enter(ask.zone, work.budget);
     try {
       return await this.d.client.ask(address, ask, work);
     } finally {
-      const left = (this.inflight.get(ask.zone) ?? 1) - 1;
-      if (left === 0) this.inflight.delete(ask.zone);
-      else this.inflight.set(ask.zone, left);
+      this.gate.leave(ask.zone);
     }
   }
 
