@@ -4,6 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { parseAddress } from '../../src/policy/address.ts';
 import { BucketSync } from '../../src/policy/bucket-sync.ts';
 import { ExposureGuard } from '../../src/policy/guard.ts';
@@ -14,6 +15,7 @@ import { RedisClusterStore } from '../../src/shared-cache/redis-store.ts';
 import { RedisBuckets } from '../../src/shared-cache/shared-buckets.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/log.ts';
+import { simOnSockets, startAndns } from '../harness/andns-processes.ts';
 import { redisMissing, startRedisCluster, type RedisCluster } from '../harness/redis-cluster.ts';
 import { rawQuery } from '../unit/server-packets.ts';
 
@@ -93,4 +95,40 @@ test('with Redis away the limits are per process: local buckets go on limiting',
   assert.equal(a.sync.failures, 1, 'the failed sync is counted, nothing thrown');
   clock.advance(500);
   assert.equal(sent(a.guard, 10, clock.now()), 5, 'and refills locally');
+});
+
+/** UDP queries for `name` from one socket, alternating between the front-ends, `perSecond` each, for `seconds`; full answers counted. */
+async function flood(ports: number[], name: string, perSecond: number, seconds: number): Promise<number> {
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+  let full = 0;
+  sock.on('message', (m) => {
+    if ((m[2]! & 0x02) === 0 && m.readUInt16BE(6) > 0) full++;
+  });
+  const ticks = seconds * 20;
+  for (let tick = 0; tick < ticks; tick++) {
+    for (const port of ports) for (let i = 0; i < perSecond / 20; i++) sock.send(rawQuery({ id: (tick * 64 + i) & 0xffff, name }), port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  sock.close();
+  return full;
+}
+
+test('two andns processes on one Redis Cluster answer a flood from one prefix with one budget, not two', { skip: skip ?? false }, async (t) => {
+  const sim = await simOnSockets(t, 11, 10);
+  const name = sim.names[0]!;
+  const config = { rateLimit: { responsesPerSecond: 20, slip: 0, clientQueriesPerSecond: 0, exempt: [], syncIntervalMs: 20 } };
+  const alone = await Promise.all([startAndns(t, sim, config), startAndns(t, sim, config)]);
+  const shared = await Promise.all([0, 1].map(() => startAndns(t, sim, { ...config, sharedCache: { keyPrefix: `andns-rl-${process.pid}:` } }, ['--redis', cluster.seeds.join(',')])));
+  for (const p of [...alone, ...shared]) assert.equal((await p.query(name)).rcode, 'NOERROR');
+  await new Promise((r) => setTimeout(r, 1100)); // buckets full again
+  const separate = await flood(alone.map((p) => p.port), name, 200, 3);
+  const together = await flood(shared.map((p) => p.port), name, 200, 3);
+  t.diagnostic(`full answers in 3 s at 20/s: ${separate} from two separate front-ends, ${together} with one shared budget`);
+  // Separate budgets: about 2 × (20 + 3 × 20) = 160. One budget: about 20 + 3 × 20, plus one
+  // burst and a sync interval's refill for the second front-end.
+  assert.ok(separate >= 120, `${separate} full answers from two separate front-ends`);
+  assert.ok(together <= 0.8 * separate, `${together} full answers with the shared budget vs ${separate} separately`);
+  for (const p of [...alone, ...shared]) await p.stop();
 });
