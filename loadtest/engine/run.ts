@@ -42,6 +42,8 @@ export interface RunConfig {
   pids: number[];
   /** Draw a progress bar (only ever on a TTY). */
   progress: boolean;
+  /** Send from this loopback address (the attack suite: an attacker or an outsider). */
+  localAddress?: string;
 }
 
 /** Open loop sends at most this many queries per turn of the event loop, so replies are read in between. */
@@ -77,6 +79,7 @@ export async function runLoad(config: RunConfig, workload: Workload): Promise<Ru
         insecure: config.insecure,
         ...(config.serverName ? { serverName: config.serverName } : {}),
         doh: config.doh,
+        ...(config.localAddress ? { localAddress: config.localAddress } : {}),
       }),
     ),
   );

@@ -39,7 +39,7 @@ export class DohTransport implements Transport {
           allowH2: true,
           pipelining: STREAMS,
           h2Options: { maxConcurrentStreams: STREAMS, useH2c: o.doh.scheme === 'http' },
-          connect: { rejectUnauthorized: !o.insecure, ...(o.serverName ? { servername: o.serverName } : {}) },
+          connect: { rejectUnauthorized: !o.insecure, ...(o.serverName ? { servername: o.serverName } : {}), ...(o.localAddress ? { localAddress: o.localAddress } : {}) },
           headersTimeout: o.timeoutMs,
           bodyTimeout: o.timeoutMs,
         }),

@@ -51,10 +51,11 @@ export class StreamTransport implements Transport {
 
   #connect(ch: number): Promise<void> {
     const o = this.#o;
+    const local = o.localAddress ? { localAddress: o.localAddress } : {};
     return new Promise((resolve, reject) => {
       const socket = this.#tls
-        ? tls.connect({ host: o.host, port: o.port, servername: o.serverName ?? (net.isIP(o.host) ? undefined : o.host), rejectUnauthorized: !o.insecure, ALPNProtocols: ['dot'] })
-        : net.connect({ host: o.host, port: o.port });
+        ? tls.connect({ host: o.host, port: o.port, servername: o.serverName ?? (net.isIP(o.host) ? undefined : o.host), rejectUnauthorized: !o.insecure, ALPNProtocols: ['dot'], ...local })
+        : net.connect({ host: o.host, port: o.port, ...local });
       socket.setNoDelay(true);
       socket.once(this.#tls ? 'secureConnect' : 'connect', () => {
         socket.off('error', reject);

@@ -33,6 +33,8 @@ export interface TransportOptions {
   /** TLS server name to send and verify; defaults to the host. */
   serverName?: string;
   doh: { path: string; method: 'POST' | 'GET'; scheme: 'https' | 'http' };
+  /** Source address to send from (a loopback address): the attack suite's attacker and outsider. */
+  localAddress?: string;
 }
 
 /** A reply's question bytes [12, questionEnd) must equal those of the query sent under its ID. */

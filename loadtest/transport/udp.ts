@@ -45,6 +45,7 @@ export class UdpTransport implements Transport {
         const s = dgram.createSocket({ type: family, recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER });
         await new Promise<void>((resolve, reject) => {
           s.once('error', reject);
+          if (o.localAddress) s.bind(0, o.localAddress);
           s.connect(o.port, o.host, () => {
             s.off('error', reject);
             resolve();
