@@ -55,7 +55,7 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
   if (!config.resolver.allowLocalUpstream && addresses.every(isSpecialUse)) {
     log.warn('every root hint address is loopback/private, and such upstreams are refused: set allowLocalUpstream (--allow-local-upstream)');
   }
-  const transport = env.transport ?? new SocketTransport();
+  const transport = env.transport ?? new SocketTransport({ maxTcp: config.resolver.limits.maxUpstreamTcp });
   const clock = env.clock ?? systemClock;
   const validator = config.validation ? makeValidator(config.validation, clock) : undefined;
   // The serving resolver and prefetch's refreshing one share sockets, server knowledge and keys.

@@ -149,6 +149,9 @@ const limits = object<WorkLimits>(
     maxInflightPerZone: integer(1, 100_000),
     maxQueryTimeMs: integer(1, HOUR_MS),
     upstreamTimeoutMs: integer(1, HOUR_MS),
+    maxRecordsPerRRset: integer(1, 65_535),
+    maxRecordsPerReply: integer(1, 65_535),
+    maxUpstreamTcp: integer(1, 100_000),
   },
   defaultLimits,
 );

@@ -1,13 +1,33 @@
 // Upstream transport over real sockets: a fresh UDP socket (random source port) per query,
-// or a TCP connection with RFC 1035 §4.2.2 length framing.
+// or a TCP connection with RFC 1035 §4.2.2 length framing, at most `maxTcp` of them at once.
 
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { replyMatches, replyMatchesIgnoringCase } from '../dns/wire.ts';
 import { ExchangeError, type ExchangeRequest, type UpstreamTransport } from '../resolver/upstream.ts';
 
+export interface SocketTransportOptions {
+  /**
+   * Upstream TCP connections open at once (limits.maxUpstreamTcp). Servers that truncate every
+   * reply would otherwise make each client query open one: file descriptors and memory with no
+   * bound. Past the cap an exchange fails at once with 'tcp-limit' (Unbound's outgoing-num-tcp).
+   */
+  maxTcp?: number;
+}
+
 export class SocketTransport implements UpstreamTransport {
   private readonly open = new Set<{ destroy(): void }>();
+  private readonly maxTcp: number;
+  private tcpOpen = 0;
+
+  constructor(options: SocketTransportOptions = {}) {
+    this.maxTcp = options.maxTcp ?? Infinity;
+  }
+
+  /** TCP connections open right now (tests, metrics). */
+  get tcpConnections(): number {
+    return this.tcpOpen;
+  }
 
   exchange(req: ExchangeRequest): Promise<Buffer> {
     return req.protocol === 'udp' ? this.udp(req) : this.tcp(req);
@@ -80,10 +100,18 @@ export class SocketTransport implements UpstreamTransport {
   }
 
   private tcp(req: ExchangeRequest): Promise<Buffer> {
+    if (this.tcpOpen >= this.maxTcp) {
+      return Promise.reject(new ExchangeError('tcp-limit', `${this.tcpOpen} upstream TCP connections already open`));
+    }
+    this.tcpOpen++;
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: req.address, port: req.port });
       let received = Buffer.alloc(0);
-      const finish = this.settle(req.timeoutMs, () => socket.destroy(), resolve, reject, () =>
+      const release = (): void => {
+        this.tcpOpen--;
+        socket.destroy();
+      };
+      const finish = this.settle(req.timeoutMs, release, resolve, reject, () =>
         new ExchangeError('timeout', `no TCP reply from ${req.address} in ${req.timeoutMs} ms`),
       );
       socket.on('error', (err) => finish(new ExchangeError('network', err.message)));

@@ -4,7 +4,19 @@
 import type { Clock } from '../util/clock.ts';
 import type { WorkLimits } from './options.ts';
 
-export type LimitName = 'referrals' | 'cname-chain' | 'subqueries' | 'subquery-depth' | 'upstream-queries' | 'time' | 'zone-inflight';
+export type LimitName =
+  | 'referrals'
+  | 'cname-chain'
+  | 'subqueries'
+  | 'subquery-depth'
+  | 'upstream-queries'
+  | 'time'
+  | 'zone-inflight'
+  /** An upstream reply held more records in one RRset, or in all, than anyone needs (CVE-2024-1737). */
+  | 'records-per-rrset'
+  | 'records-per-reply'
+  /** Every upstream TCP connection this process may open is in use. */
+  | 'upstream-tcp';
 
 /** Thrown inside the iterator only; the resolver turns it into a SERVFAIL value. */
 export class WorkLimitExceeded extends Error {

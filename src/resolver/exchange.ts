@@ -9,10 +9,11 @@ import { instruments } from '../telemetry/instruments.ts';
 import { traced } from '../telemetry/trace.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import type { Work } from './budget.ts';
+import { WorkLimitExceeded, type Work } from './budget.ts';
+import type { WorkLimits } from './options.ts';
 import type { InfraCache } from './infra.ts';
 import { buildQuery } from './query.ts';
-import { scrubReply, type AskedQuestion, type ReplyKind } from './scrub.ts';
+import { chainLinks, scrubReply, type AskedQuestion, type ReplyKind } from './scrub.ts';
 import { ExchangeError, withTcpFallback, type UpstreamTransport } from './upstream.ts';
 
 export interface Ask extends AskedQuestion {
@@ -67,9 +68,15 @@ export class UpstreamClient {
           () => this.transport.exchange({ address, port, query, protocol: 'udp', timeoutMs, accept }));
         instruments.upstreamQueries.add(1, { outcome: 'reply' });
         this.infra.recordRtt(address, this.clock.now() - started);
+        // Counted from the header before decoding: a reply that lies about its counts fails
+        // to decode anyway, and an honest huge one costs nothing more to refuse.
+        if (recordCount(bytes) > work.budget.limits.maxRecordsPerReply) throw new WorkLimitExceeded('records-per-reply');
         message = decodeMessage(bytes);
+        checkRRsetSizes(message, work.budget.limits);
       } catch (err) {
         if (err instanceof ExchangeError) instruments.upstreamQueries.add(1, { outcome: err.kind });
+        // Our own cap on upstream TCP, not the server's fault: the client query ends here.
+        if (err instanceof ExchangeError && err.kind === 'tcp-limit') throw new WorkLimitExceeded('upstream-tcp');
         if (err instanceof ExchangeError && err.kind === 'case-mismatch' && randomiseCase) {
           instruments.serverEvents.add(1, { event: 'case-fallback' });
           this.log.debug('server does not echo 0x20 case', { address });
@@ -94,7 +101,8 @@ export class UpstreamClient {
         edns = false;
         continue;
       }
-      const kind = scrubReply(message, q);
+      const kind = scrubReply(message, q, work.budget.limits.maxCnameChain);
+      if ('chain' in kind && chainLinks(kind.chain) > work.budget.limits.maxCnameChain) throw new WorkLimitExceeded('cname-chain');
       if (kind.kind === 'lame') {
         this.infra.markLame(address, q.zone);
         this.log.debug('lame reply', { address, zone: q.zone, reason: kind.reason });
@@ -102,6 +110,31 @@ export class UpstreamClient {
       return kind;
     }
     return undefined;
+  }
+}
+
+/** ANCOUNT + NSCOUNT + ARCOUNT of a reply (RFC 1035 §4.1.1); the OPT record counts too. */
+function recordCount(reply: Buffer): number {
+  if (reply.length < 12) return 0;
+  return reply.readUInt16BE(6) + reply.readUInt16BE(8) + reply.readUInt16BE(10);
+}
+
+/**
+ * No RRset of any section larger than the cap (BIND's max-records-per-rrset, CVE-2024-1737):
+ * such sets cost every later lookup, validation and cache write, and no zone needs them.
+ * The OPT pseudo-record is not an RRset; each RRSIG set is counted by the type it covers.
+ */
+function checkRRsetSizes(message: Message, limits: WorkLimits): void {
+  const counts = new Map<string, number>();
+  for (const section of [message.answers, message.authorities, message.additionals]) {
+    for (const rr of section ?? []) {
+      if (rr.type === 'OPT') continue;
+      const covered = rr.type === 'RRSIG' ? `/${(rr.data as { typeCovered?: string } | undefined)?.typeCovered ?? ''}` : '';
+      const key = `${rr.name.toLowerCase()}|${rr.type}${covered}|${(rr as { class?: string }).class ?? ''}`;
+      const n = (counts.get(key) ?? 0) + 1;
+      if (n > limits.maxRecordsPerRRset) throw new WorkLimitExceeded('records-per-rrset');
+      counts.set(key, n);
+    }
   }
 }
 

@@ -31,6 +31,12 @@ export interface WorkLimits {
   maxQueryTimeMs: number;
   /** Timeout of one upstream exchange, in milliseconds. */
   upstreamTimeoutMs: number;
+  /** Records one RRset of an upstream reply may hold (BIND's max-records-per-rrset, CVE-2024-1737). */
+  maxRecordsPerRRset: number;
+  /** Records (all sections, OPT aside) one upstream reply may hold. */
+  maxRecordsPerReply: number;
+  /** Upstream TCP connections open at once in this process (Unbound's outgoing-num-tcp). */
+  maxUpstreamTcp: number;
 }
 
 export interface ResolverOptions {
@@ -55,4 +61,7 @@ export const defaultLimits: WorkLimits = Object.freeze({
   maxInflightPerZone: 200,
   maxQueryTimeMs: 10_000,
   upstreamTimeoutMs: 1_200,
+  maxRecordsPerRRset: 100,
+  maxRecordsPerReply: 500,
+  maxUpstreamTcp: 100,
 });

@@ -39,8 +39,13 @@ export type ReplyKind =
   | { kind: 'referral'; child: string; ns: RRset; glue: RRset[]; ds: RRset[] }
   | { kind: 'lame'; reason: string };
 
-/** Scrubs and classifies one reply from a server of `asked.zone`. Never throws on data. */
-export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
+/**
+ * Scrubs and classifies one reply from a server of `asked.zone`. Never throws on data.
+ * `maxLinks` bounds the CNAME/DNAME links followed inside the reply: one DNAME whose target lies
+ * below its owner would otherwise grow the name one label per link up to 253 octets. The chain
+ * stops after maxLinks + 1 links, so the caller sees that the limit was passed.
+ */
+export function scrubReply(reply: Message, asked: AskedQuestion, maxLinks = Infinity): ReplyKind {
   const rcode = rcodeOf(reply);
   if (rcode !== Rcode.NOERROR && rcode !== Rcode.NXDOMAIN) return { kind: 'lame', reason: `rcode ${rcode}` };
   const inZone = (rr: RR): boolean => isSubdomain(rr.name, asked.zone);
@@ -59,7 +64,10 @@ export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
       const additional = asked.type === T.NS ? nsAddresses(data, reply, inZone) : [];
       return { kind: 'answer', answer: data, additional, chain, authoritative, proof };
     }
-    if (seen.has(name)) break;
+    // A loop inside the reply (DNAMEs a→b and b→a): hand the repeated name back as the target,
+    // so the resolver's own loop check ends it (SERVFAIL) instead of a NODATA with a chain.
+    if (seen.has(name)) return { kind: 'cname', target: name, chain, authoritative, proof };
+    if (chainLinks(chain) > maxLinks) return { kind: 'cname', target: name, chain, authoritative, proof };
     seen.add(name);
     const dname = asked.type === T.DNAME ? undefined : answer.find((s) => s.type === T.DNAME && s.name !== name && isSubdomain(name, s.name));
     const cname = asked.type === T.CNAME ? undefined : answer.find((s) => s.name === name && s.type === T.CNAME);
@@ -95,6 +103,13 @@ export function scrubReply(reply: Message, asked: AskedQuestion): ReplyKind {
   if (soa || authoritative) return { kind: 'nodata', name, soa, proof, chain, authoritative };
   // A chain that stops inside the zone with no data and no SOA: resolve the target afresh.
   return { kind: 'cname', target: name, chain, authoritative, proof };
+}
+
+/** CNAME links in a chain (a DNAME and the CNAME synthesised from it are one link). */
+export function chainLinks(chain: RRset[]): number {
+  let n = 0;
+  for (const s of chain) if (s.type === T.CNAME) n++;
+  return n;
 }
 
 /** The CNAME a DNAME implies for `name` (RFC 6672 §2.2); undefined if the result is too long. */

@@ -16,9 +16,10 @@ export interface ExchangeRequest {
 /**
  * timeout: no acceptable reply in time; network: a socket error;
  * case-mismatch: a reply matched in everything but the question's letter case, so the server
- * does not echo 0x20 case (the caller retries without it and remembers).
+ * does not echo 0x20 case (the caller retries without it and remembers);
+ * tcp-limit: every upstream TCP connection the transport may open is in use (not tried).
  */
-export type ExchangeFailure = 'timeout' | 'network' | 'case-mismatch';
+export type ExchangeFailure = 'timeout' | 'network' | 'case-mismatch' | 'tcp-limit';
 
 /** Thrown by a transport when no acceptable reply came. Anything else thrown is a bug. */
 export class ExchangeError extends Error {

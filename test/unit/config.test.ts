@@ -63,6 +63,8 @@ test('an unknown key is an error that lists the known ones', () => {
 test('nested values are checked with their full path', () => {
   fails({ cache: { maxTtl: -1 } }, /^config: cache\.maxTtl: -1 is not an integer from 0 to/);
   fails({ limits: { maxReferrals: 'many' } }, /^config: limits\.maxReferrals: "many" is not an integer/);
+  fails({ limits: { maxRecordsPerRRset: 0 } }, /^config: limits\.maxRecordsPerRRset: 0 is not an integer from 1 to 65535/);
+  fails({ limits: { maxUpstreamTcp: 0 } }, /^config: limits\.maxUpstreamTcp: 0 is not an integer from 1 to/);
   fails({ tcp: { idleTimeoutMs: 0 } }, /^config: tcp\.idleTimeoutMs: 0 is not an integer/);
   fails({ upstreamPort: 0 }, /^config: upstreamPort: 0 is not an integer from 1 to 65535/);
   fails({ qnameMinimisation: 'yes' }, /^config: qnameMinimisation: "yes" is not true or false/);
