@@ -180,13 +180,13 @@ export class Resolver {
       // directly (serve-stale, prefetch, other front-ends) must never find an unjudged answer
       // a bogus zone may have sent. So CD=1 answers and the validator's fetches stay out.
       this.noteDnames(fresh.learned);
-      if (!this.validation) await storeLearned(this.cache, fresh.learned, {});
+      if (!this.validation) await storeLearned(this.cache, fresh.learned, {}, this.clock.now());
       return { step: fresh.step };
     }
     const verdict = await v.judge(name, type, fresh.step, fresh.learned.proof.flatMap((s) => [...s.records, ...s.signatures]), this.cache, raw);
     if (verdict.status === 'bogus') return { step: v.servfail(verdict) };
     this.noteDnames(fresh.learned);
-    await storeLearned(this.cache, fresh.learned, verdict);
+    await storeLearned(this.cache, fresh.learned, verdict, this.clock.now());
     const step = capStep(fresh.step, verdict.ttl);
     // RFC 8198: validated NSECs of a negative answer deny other names later, without upstream.
     if (verdict.status === 'secure' && fresh.learned.negative && (step.kind === 'nxdomain' || step.kind === 'nodata')) {

@@ -26,18 +26,39 @@ function withStatus(set: RRset, j: Judgement): RRset {
   return out;
 }
 
-/** Stores what the iterator learnt for one step. */
-export async function storeLearned(cache: RecordCache, learned: Learned, j: Judgement): Promise<void> {
+const TYPE_NS = 2;
+
+/**
+ * Stores what the iterator learnt for one step. `now` (ms) enables the ghost-domain guard: an
+ * NS RRset never outlives the unexpired NS RRset it replaces.
+ */
+export async function storeLearned(cache: RecordCache, learned: Learned, j: Judgement, now?: number): Promise<void> {
   if (j.status === 'bogus') return;
   for (const { set, rank } of learned.rrsets) {
     // A synthesised CNAME is re-derived from its cached DNAME, so answers keep the DNAME.
-    if (!set.synthesised) await cache.putRRset(withStatus(set, j), rank);
+    if (set.synthesised) continue;
+    const judged = withStatus(set, j);
+    await cache.putRRset(set.type === TYPE_NS && now !== undefined ? await notExtending(cache, judged, now) : judged, rank);
   }
   const neg = learned.negative;
   if (neg) {
     const ttl = j.ttl === undefined ? neg.ttl : Math.min(neg.ttl, j.ttl);
     await cache.putNegative({ ...neg.answer, ...(j.status ? { status: j.status } : {}) }, ttl);
   }
+}
+
+/**
+ * Ghost domains (Jiang et al., NDSS 2012; CVE-2012-1033): a zone's own servers answer "zone NS"
+ * with a fresh TTL, and a resolver that lets that answer renew the cached delegation keeps a
+ * zone alive after its parent revoked it, for as long as someone keeps asking. So the child's
+ * NS may replace the delegation (RFC 2181 §5.4.1 ranks it higher) but never extend its life:
+ * once it expires, the parent is asked again and has the last word.
+ */
+async function notExtending(cache: RecordCache, set: RRset, now: number): Promise<RRset> {
+  const old = await cache.getRRset(set.name, TYPE_NS);
+  const left = old ? Math.floor((old.expiresAt - now) / 1000) : 0;
+  if (left <= 0) return set;
+  return { ...set, records: capRecords(set.records, left), signatures: capRecords(set.signatures, left) };
 }
 
 /** Re-stores a cached entry that was unchecked, now with the status it validated to. */
