@@ -7,6 +7,7 @@ import { parseZone, type Zone } from './zone.ts';
 import { seededRandom } from './random.ts';
 import { addSpecialZones, type SpecialZones } from './internet-special.ts';
 import { addSignedZones, signInternet, type Expected, type SignedInternet } from './internet-signed.ts';
+import { addHostileZones, type HostileZones } from './internet-hostile.ts';
 
 export interface RootHint {
   name: string;
@@ -49,6 +50,8 @@ export interface Internet {
   poison: { address: string; records: RR[] };
   /** With `signed`: the root's DS (the trust anchor), as records and as zone-file text. */
   dnssec?: SignedInternet;
+  /** With `hostile`: the zones that attack the resolver's upstream side (internet-hostile.ts). */
+  hostile?: HostileZones;
 }
 
 export interface InternetOptions {
@@ -60,6 +63,8 @@ export interface InternetOptions {
   signed?: boolean;
   /** Seconds since the epoch that signatures are valid around (default: the wall clock). */
   now?: number;
+  /** Add the hostile zones (internet-hostile.ts): NRDelegation, DNAME loops, ghosts … */
+  hostile?: boolean;
 }
 
 export const ROOT_ADDRESSES = ['127.53.0.1', '127.53.0.2', '127.53.0.3'];
@@ -251,6 +256,7 @@ export function generateInternet(options: InternetOptions = {}): Internet {
   for (let i = 0; i < (options.zones ?? 300); i++) ordinaryZone(b, i, tlds);
   cnameChains(b, Math.max(2, Math.floor((options.zones ?? 300) / 5)));
   const { special, poison } = addSpecialZones(b);
+  const hostile = options.hostile ? addHostileZones(b) : undefined;
   const profiles = options.signed ? addSignedZones(b) : undefined;
 
   const network = new SimNetwork();
@@ -266,7 +272,7 @@ export function generateInternet(options: InternetOptions = {}): Internet {
     for (const s of served) s.servers.push(server);
   }
   const rootHints = rootNames.map((name, i) => ({ name, addresses: [ROOT_ADDRESSES[i]!] }));
-  return { network, rootHints, catalogue: b.catalogue, zones, special, poison, ...(dnssec ? { dnssec } : {}) };
+  return { network, rootHints, catalogue: b.catalogue, zones, special, poison, ...(dnssec ? { dnssec } : {}), ...(hostile ? { hostile } : {}) };
 }
 
 /** The root hints in named.root format (what Unbound's root-hints option reads). */
