@@ -13,12 +13,15 @@ import { selfSignedCert } from '../bench/tls.ts';
 
 const OWN_ANDNS = fileURLToPath(new URL('../../src/cli/andns.js', import.meta.url));
 
-/** Where the probes, the attacker and the outsider send from (all loopback, RFC 5735 §3). */
+/**
+ * Where the probes, the attacker and the outsider send from (all loopback, RFC 5735 §3). The
+ * attacker sits in another /24 than the probes: rate limits count per /24 client prefix.
+ */
 export const PROBE_SOURCE = '127.0.0.1';
-export const ATTACKER_SOURCE = '127.0.0.66';
-/** Outside the allowFrom the stage configures (127.0.0.0/25 and ::1). */
-export const OUTSIDER_SOURCE = '127.0.0.200';
-export const ALLOW_FROM = ['127.0.0.0/25', '::1/128'];
+export const ATTACKER_SOURCE = '127.0.66.66';
+/** Outside the allowFrom the stage configures. */
+export const OUTSIDER_SOURCE = '127.0.200.200';
+export const ALLOW_FROM = ['127.0.0.0/24', '127.0.66.0/24', '::1/128'];
 
 export interface Endpoints {
   udp: { host: string; port: number };
@@ -51,7 +54,7 @@ export interface Stage {
   /** A wildcard owner whose expansions are answerable cache misses: `<random>.<wildcard>`. */
   wildcardParent: string;
   /** Features `andns serve --help` offers (the suite adapts to what main has today). */
-  features: { allowFrom: boolean };
+  features: { allowFrom: boolean; rateLimit: boolean };
   andnsPath: string;
   pid(): number;
   /** True while the andns process runs. */
@@ -108,7 +111,8 @@ function rsaZone(internet: Internet): string {
 export async function startStage(o: StageOptions = {}): Promise<Stage> {
   const andnsPath = o.andnsPath ?? OWN_ANDNS;
   if (!existsSync(andnsPath)) throw new Error(`${andnsPath} does not exist (npm run build)`);
-  const features = { allowFrom: help(andnsPath).includes('--allow-from') };
+  const text = help(andnsPath);
+  const features = { allowFrom: text.includes('--allow-from'), rateLimit: text.includes('--rate-limit-exempt') };
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'andns-attack-'));
   const internet = generateInternet({ seed: o.seed ?? 12, zones: o.zones ?? 24, signed: true });
   const sim = await serveNetwork(internet.network);
@@ -139,6 +143,8 @@ export async function startStage(o: StageOptions = {}): Promise<Stage> {
     '--no-ipv6-upstream',
     '--log-level', 'error',
     ...(features.allowFrom ? ALLOW_FROM.flatMap((p) => ['--allow-from', p]) : []),
+    // Loopback is exempt from rate limits by default; here loopback plays the internet.
+    ...(features.rateLimit ? ['--rate-limit-exempt', 'none'] : []),
     ...(o.extraArgs ?? []),
   ];
   let proc: Spawned | undefined;
