@@ -35,8 +35,8 @@ export const FULL: Scale = {
 };
 
 export const QUICK: Scale = {
-  probeS: 0.7, afterS: 0.4, probeRate: 8, rampS: 0.3, connections: 20, dripMs: 200, udpPackets: 5000,
-  subdomainRate: 100, resetStreams: 2000, fuzzPackets: 3000, fuzzS: 2, ampRate: 200, ampS: 0.2, dnskeyRate: 1000, dnskeyS: 0.3, ampPairs: 2,
+  probeS: 0.7, afterS: 0.4, probeRate: 8, rampS: 0.3, connections: 10, dripMs: 200, udpPackets: 2000,
+  subdomainRate: 100, resetStreams: 1000, fuzzPackets: 1500, fuzzS: 2, ampRate: 200, ampS: 0.2, dnskeyRate: 1000, dnskeyS: 0.3, ampPairs: 2,
 };
 
 export interface PlannedAttack {
