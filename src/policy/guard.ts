@@ -4,18 +4,14 @@
 // next call (every method is synchronous, so one query's checks never interleave with another's).
 
 import { randomBytes } from 'node:crypto';
-import { instruments } from '../telemetry/instruments.ts';
 import { inPrefixes, parseAddress } from './address.ts';
 import { TokenTable } from './buckets.ts';
 import { ClientLimits } from './client-limits.ts';
 import { CookieStatus, SECRET_BYTES, ServerCookies, type CookieStatusCode } from './cookies.ts';
 import type { CookieOptions, RateLimitOptions } from './options.ts';
-import { KIND_NAMES, ResponseRateLimiter, Verdict, type VerdictCode } from './rrl.ts';
+import { ResponseRateLimiter, Verdict, type VerdictCode } from './rrl.ts';
+import { policyCounters } from './stats.ts';
 
-/** Counter attributes made once: the hot path passes these constants, never new objects. */
-const RRL_ATTRS = KIND_NAMES.map((kind) => [Object.freeze({ action: 'dropped', kind }), Object.freeze({ action: 'slipped', kind })] as const);
-const CLIENT_RATE_ATTRS = Object.freeze({ limit: 'query-rate' });
-const CLIENT_INFLIGHT_ATTRS = Object.freeze({ limit: 'in-flight' });
 
 export interface GuardOptions {
   rateLimit: RateLimitOptions;
@@ -66,7 +62,7 @@ export class ExposureGuard {
   allowQuery(now: number): boolean {
     if (!this.limited || this.family === 0) return true;
     if (this.clients.allowQuery(this.family, this.words, now)) return true;
-    instruments.clientLimited.add(1, CLIENT_RATE_ATTRS);
+    policyCounters.client[0]!++;
     return false;
   }
 
@@ -74,7 +70,7 @@ export class ExposureGuard {
   enter(): string | undefined {
     if (!this.limited || this.family === 0) return '';
     const key = this.clients.enter(this.family, this.words);
-    if (key === undefined) instruments.clientLimited.add(1, CLIENT_INFLIGHT_ATTRS);
+    if (key === undefined) policyCounters.client[1]!++;
     return key;
   }
 
@@ -96,7 +92,7 @@ export class ExposureGuard {
   judge(reply: Buffer, now: number): VerdictCode {
     if (!this.limited || this.family === 0) return Verdict.SEND;
     const verdict = this.rrl.judge(reply, this.family, this.words, now);
-    if (verdict !== Verdict.SEND) instruments.rrlLimited.add(1, RRL_ATTRS[this.rrl.lastKind]![verdict === Verdict.DROP ? 0 : 1]);
+    if (verdict !== Verdict.SEND) policyCounters.rrl[this.rrl.lastKind * 2 + (verdict === Verdict.DROP ? 0 : 1)]!++;
     return verdict;
   }
 }

@@ -8,6 +8,7 @@ import type { ClientQuestion, Resolution, Resolve } from '../resolver/resolution
 import { CookieStatus, RCODE_BADCOOKIE, type CookieStatusCode } from '../policy/cookies.ts';
 import type { ExposureGuard } from '../policy/guard.ts';
 import { slipReply, Verdict } from '../policy/rrl.ts';
+import { COOKIE_BADCOOKIE_SENT, policyCounters } from '../policy/stats.ts';
 import { counters, countDrop, Drop, Tier } from '../telemetry/counters.ts';
 import { instruments } from '../telemetry/instruments.ts';
 import { traced } from '../telemetry/trace.ts';
@@ -80,8 +81,6 @@ interface ClientContext {
   dnssecOk: boolean;
 }
 
-const COOKIE_ATTRS = [undefined, { status: 'malformed' }, { status: 'client-only' }, { status: 'bad' }, { status: 'valid' }].map((a) => (a ? Object.freeze(a) : undefined));
-const BADCOOKIE_ATTRS = Object.freeze({ status: 'badcookie-sent' });
 const OVER_LIMIT = { code: EdeCode.OTHER, text: 'client over its query limit' } as const;
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
@@ -104,11 +103,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       guard.see(source);
       let optionLength = 0;
       let verified = false;
+      let status: CookieStatusCode = CookieStatus.NONE;
       if (query.edns && guard.cookies) {
-        const status = guard.cookie(message, query.questionEnd, now);
+        status = guard.cookie(message, query.questionEnd, now);
         if (status !== CookieStatus.NONE) {
-          const attrs = COOKIE_ATTRS[status];
-          if (attrs) instruments.cookies.add(1, attrs);
           // FORMERR (malformed option) and BADCOOKIE are the slow path's to answer.
           if (status === CookieStatus.MALFORMED) return undefined;
           if (status !== CookieStatus.VALID && guard.requireCookieOverUdp && maxUdpSize !== null) return undefined;
@@ -119,7 +117,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const option = optionLength > 0 ? guard.cookieOption : undefined;
       const reply = hot.reply(message, query, hotKey(query), replyLimit(query, maxUdpSize), option, optionLength);
       if (reply === undefined) return undefined;
-      // Charged only on a hit: a miss is charged once, by the slow path.
+      // Counted and charged only on a hit: a miss is counted and charged once, by the slow path.
+      if (status !== CookieStatus.NONE) policyCounters.cookies[status]!++;
       if (!guard.allowQuery(now)) {
         countDrop(Drop.RATE_LIMIT);
         return null;
@@ -167,6 +166,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         client.edns = seen.edns !== undefined;
         client.dnssecOk = seen.edns?.dnssecOk ?? false;
         const status: CookieStatusCode = seen.edns ? guard.cookie(message, seen.questionEnd, now) : CookieStatus.NONE;
+        if (status !== CookieStatus.NONE) policyCounters.cookies[status]!++;
         if (status === CookieStatus.MALFORMED) {
           // RFC 7873 §5.2.2: a COOKIE option of a bad length is FORMERR.
           const content = { rcode: Rcode.FORMERR, answer: NO_RECORDS, authority: NO_RECORDS, ede: undefined };
@@ -178,7 +178,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           client.verified = status === CookieStatus.VALID;
           if (!client.verified && udp && guard.requireCookieOverUdp) {
             // RFC 7873 §5.2.3/§5.2.4: BADCOOKIE with a fresh server cookie; the client retries with it.
-            instruments.cookies.add(1, BADCOOKIE_ATTRS);
+            policyCounters.cookies[COOKIE_BADCOOKIE_SENT]!++;
             const content = { rcode: RCODE_BADCOOKIE, answer: NO_RECORDS, authority: NO_RECORDS, ede: undefined };
             return { kind: 'reply', reply: encodeReply(message, seen, content, MAX_MESSAGE_SIZE, padBlock, option), content };
           }

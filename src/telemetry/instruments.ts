@@ -4,6 +4,8 @@
 // Attributes stay low-cardinality: never a query name, only small fixed sets.
 
 import { metrics, trace, type Attributes, type Meter, type ObservableResult } from '@opentelemetry/api';
+import { KIND_NAMES } from '../policy/rrl.ts';
+import { CLIENT_LIMITS, COOKIE_STATUSES, policyCounters, RRL_ACTIONS } from '../policy/stats.ts';
 import { counters, DROP_NAMES, RCODE_NAMES, RCODES, TIER_NAMES, TRANSPORT_NAMES } from './counters.ts';
 
 /**
@@ -42,6 +44,9 @@ const queryAttrs: Attributes[] = TRANSPORT_NAMES.flatMap((transport) => RCODE_NA
 const tierAttrs = TIER_NAMES.map((tier) => ({ tier }));
 const dropAttrs = DROP_NAMES.map((reason) => ({ reason }));
 const breakerAttrs = BREAKER_STATES.map((state) => ({ state }));
+const rrlAttrs = KIND_NAMES.flatMap((kind) => RRL_ACTIONS.map((action) => ({ kind, action })));
+const clientAttrs = CLIENT_LIMITS.map((limit) => ({ limit }));
+const cookieAttrs = COOKIE_STATUSES.map((status) => ({ status }));
 
 function create(meter: Meter) {
   const instruments = {
@@ -60,18 +65,6 @@ function create(meter: Meter) {
     /** DNSSEC judgements of answer steps, by outcome: secure | insecure | bogus | indeterminate | bogus-mark | aggressive-nsec. */
     validations: meter.createCounter('andns.resolver.dnssec.validations', {
       description: 'Answers judged by the DNSSEC validator, marks served and RFC 8198 synthesised denials',
-    }),
-    /** UDP responses held back by response-rate limiting, by action (dropped | slipped) and kind (answer | nodata | nxdomain | error). */
-    rrlLimited: meter.createCounter('andns.policy.rrl.limited', {
-      description: 'UDP responses over their response-rate limit: dropped, or sent small (slip: TC=1 or BADCOOKIE)',
-    }),
-    /** Client queries refused or dropped by a per-client limit, by limit: query-rate | in-flight. */
-    clientLimited: meter.createCounter('andns.policy.client.limited', {
-      description: 'Client queries over a per-client limit (UDP: dropped; streams: REFUSED)',
-    }),
-    /** Queries carrying a DNS cookie, by status: client-only | bad | valid | malformed | badcookie-sent. */
-    cookies: meter.createCounter('andns.policy.cookies', {
-      description: 'Client queries with a COOKIE option (RFC 7873), by what their server cookie proved',
     }),
     /** Time from a hot-tier miss to the resolution's outcome (shared cache, coalescing, resolver). */
     resolutionDuration: meter.createHistogram('andns.resolution.duration.seconds', {
@@ -96,6 +89,13 @@ function create(meter: Meter) {
     .addCallback((r) => counters.answers.forEach((n, i) => r.observe(n, tierAttrs[i])));
   meter.createObservableCounter('andns.queries.dropped', { description: 'Queries dropped without a reply, by reason (malformed, acl, ratelimit)' })
     .addCallback((r) => counters.dropped.forEach((n, i) => r.observe(n, dropAttrs[i])));
+  // The exposure policy's plain counters (policy/stats.ts).
+  meter.createObservableCounter('andns.policy.rrl.limited', { description: 'UDP responses over their response-rate limit, by action (dropped; slipped: sent as TC=1 or BADCOOKIE) and kind' })
+    .addCallback((r) => policyCounters.rrl.forEach((n, i) => r.observe(n, rrlAttrs[i])));
+  meter.createObservableCounter('andns.policy.client.limited', { description: 'Client queries over a per-client limit (UDP: dropped; streams: REFUSED), by limit' })
+    .addCallback((r) => policyCounters.client.forEach((n, i) => r.observe(n, clientAttrs[i])));
+  meter.createObservableCounter('andns.policy.cookies', { description: 'Client queries with a COOKIE option (RFC 7873) by what it proved, and BADCOOKIE replies sent' })
+    .addCallback((r) => policyCounters.cookies.forEach((n, i) => i > 0 && r.observe(n, cookieAttrs[i])));
   meter.createObservableCounter('andns.queries.coalesced', { description: 'Client questions that joined a resolution already in flight in this process' })
     .addCallback((r) => r.observe(counters.coalesced));
   meter.createObservableUpDownCounter('andns.connections.open', { description: 'Open client connections, by transport (tcp, dot, doh)' })

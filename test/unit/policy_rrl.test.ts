@@ -9,6 +9,7 @@ import { OPT_COOKIE } from '../../src/policy/cookies.ts';
 import { ExposureGuard } from '../../src/policy/guard.ts';
 import { defaultRateLimit, type RateLimitOptions } from '../../src/policy/options.ts';
 import { classify, Kind, ResponseRateLimiter, Verdict } from '../../src/policy/rrl.ts';
+import { policyCounters } from '../../src/policy/stats.ts';
 import type { Resolution } from '../../src/resolver/resolution.ts';
 import { HotAnswers } from '../../src/server/hot-answers.ts';
 import { createPipeline } from '../../src/server/pipeline.ts';
@@ -136,6 +137,8 @@ const big = (id = 1): Buffer => rawQuery({ id, name: 'www.example.com', qtype: 1
 
 test('the hot path limits a spoofable source to rate + slips: far fewer bytes out than in', async () => {
   const s = setup({ responsesPerSecond: 10, slip: 2, clientQueriesPerSecond: 0 });
+  const slippedBefore = policyCounters.rrl[Kind.ANSWER * 2 + 1]!;
+  const droppedBefore = policyCounters.rrl[Kind.ANSWER * 2]!;
   assert.ok(await s.pipeline.handle(big(), 1232, 0, '203.0.113.9'));
   let bytesIn = 0;
   let bytesOut = 0;
@@ -159,6 +162,8 @@ test('the hot path limits a spoofable source to rate + slips: far fewer bytes ou
   assert.ok(truncated >= 450 && truncated <= 500, `${truncated} slips`);
   assert.ok(bytesOut / bytesIn < 3, `amplification ${(bytesOut / bytesIn).toFixed(2)}`);
   assert.equal(s.calls(), 1);
+  assert.equal(policyCounters.rrl[Kind.ANSWER * 2 + 1]! - slippedBefore, truncated, 'slips counted (metrics)');
+  assert.equal(policyCounters.rrl[Kind.ANSWER * 2]! - droppedBefore, 1000 - full - truncated, 'drops counted');
 });
 
 test('exempt sources (loopback by default) and TCP are never response-rate limited', async () => {
