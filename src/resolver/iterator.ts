@@ -54,6 +54,8 @@ interface ZoneServers {
   forward: boolean;
   /** Found in the cache rather than in a referral just received: its glue may be gone. */
   cached?: boolean;
+  /** NS names inside the zone may be looked up (the primed root, through the hints). */
+  inZoneLookups?: boolean;
 }
 
 // RFC 9156 §2.3: one label per step for the first few, then bigger steps, and a cap.
@@ -223,8 +225,14 @@ export class Iterator {
       await this.priming;
       ns = await this.d.cache.getRRset('.', T.NS);
     }
-    if (ns) return { zone: '.', nsNames: nsTargets(ns), known: new Map(), forward: false };
-    return this.hintServers();
+    if (!ns) return this.hintServers();
+    const names = nsTargets(ns);
+    const addresses = await Promise.all(names.map((n) => this.cachedAddresses(n)));
+    if (addresses.some((a) => a.length > 0)) return { zone: '.', nsNames: names, known: new Map(), forward: false };
+    // RFC 8109 §4: a priming reply without glue must not lose the root. The hints' addresses
+    // stay usable until the primed names resolve (through those very addresses, see askZone).
+    const hints = this.hintServers();
+    return { zone: '.', nsNames: [...new Set([...names, ...hints.nsNames])], known: hints.known, forward: false, inZoneLookups: true };
   }
 
   private hintServers(): ZoneServers {
@@ -264,7 +272,10 @@ export class Iterator {
       // No known address answered: look up glue-less NS names, a few at once (NXNSAttack: bounded).
       const batch: string[] = [];
       while (batch.length < PARALLEL_NS_LOOKUPS && list.lookups < options.limits.maxNsLookupsPerDelegation) {
-        const ns = list.nextUnresolved((n) => !isSubdomain(n, servers.zone) && !work.isResolving(addressKey(n)));
+        // An NS name inside its own zone needs that zone's servers to resolve: a cycle, except for
+        // the primed root's names, which resolve through the hints (RFC 8109 §4).
+        const resolvable = (n: string): boolean => servers.inZoneLookups === true || !isSubdomain(n, servers.zone);
+        const ns = list.nextUnresolved((n) => resolvable(n) && !work.isResolving(addressKey(n)));
         if (ns === undefined) break;
         batch.push(ns);
       }
