@@ -113,12 +113,18 @@ export class Resolver {
     const chain: RR[] = [];
     const statuses: (DnssecStatus | undefined)[] = [];
     const visited = new Set<string>([name]);
-    for (let links = 0; ; links++) {
+    let links = 0;
+    for (;;) {
       const { step, status } = await this.judgedStep(name, type, work, mode);
       statuses.push(status);
       if (step.kind !== 'cname') return withStatus(prependChain(chain, step), statuses);
       chain.push(...step.records);
-      if (visited.has(step.target) || links >= this.options.limits.maxCnameChain) {
+      // One step may carry many links (a server's whole chain): each counts, and each owner
+      // is a name the chain must not come back to (RFC 1034 §3.6.2).
+      const cnames = step.records.filter((r) => r.type === 'CNAME');
+      links += Math.max(1, cnames.length);
+      for (const r of cnames) visited.add(r.name);
+      if (visited.has(step.target) || links > this.options.limits.maxCnameChain) {
         return servfail(EdeCode.OTHER, 'CNAME chain too long or looping', `CNAME chain at ${step.target}`);
       }
       visited.add(step.target);

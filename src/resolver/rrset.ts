@@ -4,6 +4,7 @@ import type { RR } from '../dns/message.ts';
 import { canonicalName } from '../dns/name.ts';
 import { rrType, typeNumber } from '../dns/message.ts';
 import type { RRset } from '../cache/record-cache.ts';
+import { rdataWire } from '../dnssec/canonical.ts';
 
 const TYPE_RRSIG = 46;
 
@@ -59,13 +60,21 @@ export function groupRRsets(records: RR[]): RRset[] {
       set = { name: rr.name, type, records: [], signatures: [] };
       sets.set(k, set);
     }
-    set.records.push(rr);
+    // RFC 2181 §5: an RRset holds each record once; a server that repeats one sends one.
+    if (set.records.length === 0 || !set.records.some((r) => sameRdata(r, rr))) set.records.push(rr);
   }
   for (const sig of sigs) {
     const set = sets.get(`${sig.name}\u0000${coveredType(sig)}`);
     if (set) set.signatures.push(sig);
   }
   return [...sets.values()];
+}
+
+function sameRdata(a: RR, b: RR): boolean {
+  const da = (a as { data?: unknown }).data;
+  const db = (b as { data?: unknown }).data;
+  if (typeof da === 'string' || typeof db === 'string') return da === db;
+  return rdataWire(a).equals(rdataWire(b));
 }
 
 export function recordTtl(rr: RR): number {

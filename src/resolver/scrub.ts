@@ -100,8 +100,9 @@ export function scrubReply(reply: Message, asked: AskedQuestion, maxLinks = Infi
     }
     if (!soa && !authoritative) return { kind: 'lame', reason: 'neither answer, referral nor authoritative' };
   }
-  if (soa || authoritative) return { kind: 'nodata', name, soa, proof, chain, authoritative };
-  // A chain that stops inside the zone with no data and no SOA: resolve the target afresh.
+  if (soa || (authoritative && chain.length === 0)) return { kind: 'nodata', name, soa, proof, chain, authoritative };
+  // A chain that stops inside the zone with no data and no SOA proves nothing about its
+  // target (a NODATA would carry the SOA, RFC 2308 §2.2): resolve the target afresh.
   return { kind: 'cname', target: name, chain, authoritative, proof };
 }
 

@@ -224,7 +224,7 @@ function entry(node: Node, file: string): Entry {
 }
 
 function expectation(node: Node, file: string): Expectation {
-  const x: Expectation = { rcode: undefined, flags: undefined, ede: undefined, answer: [], authority: [], additional: [], upstream: undefined };
+  const x: Expectation = { rcode: 'NOERROR', flags: undefined, ede: undefined, answer: [], authority: [], additional: [], upstream: undefined };
   for (const c of node.children) {
     const [key, value] = field(c.text);
     if (key === 'rcode' && value) x.rcode = value.toUpperCase();
