@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// The `andns` command: dispatches to `serve`, `query` or `cache` and maps errors to exit statuses
+// The `andns` command: dispatches to `serve`, `query`, `cache`, `stats`, `nta`, `reload` or
+// `restart` and maps errors to exit statuses
 // (0 ok, 1 failure or bad config, 2 usage error).
 
 import { ConfigError } from '../config/check.ts';
 import { ListenError } from '../server/server.ts';
-import { cache, CACHE_USAGE, CacheCommandError } from './cache.ts';
+import { cache, CACHE_USAGE } from './cache.ts';
+import { ControlCommandError } from './control-client.ts';
+import { nta, NTA_USAGE } from './nta.ts';
+import { reload, RELOAD_USAGE } from './reload.ts';
+import { stats, STATS_USAGE } from './stats.ts';
 import { UsageError } from './flags.ts';
 import { query, QUERY_USAGE } from './query.ts';
 import { serve, SERVE_USAGE } from './serve.ts';
@@ -13,6 +18,9 @@ const USAGE = `usage:
   ${SERVE_USAGE}
   ${QUERY_USAGE}
   ${CACHE_USAGE}
+  ${STATS_USAGE}
+  ${NTA_USAGE}
+  andns ${RELOAD_USAGE}
   andns COMMAND --help   (every flag with its default)
 `;
 
@@ -26,6 +34,13 @@ async function main(argv: string[]): Promise<number> {
         return await query(rest);
       case 'cache':
         return await cache(rest);
+      case 'stats':
+        return await stats(rest);
+      case 'nta':
+        return await nta(rest);
+      case 'reload':
+      case 'restart':
+        return await reload(command, rest);
       case 'help':
       case '--help':
       case '-h':
@@ -41,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`andns: ${err.message}\n${USAGE}`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof ListenError || err instanceof CacheCommandError) {
+    if (err instanceof ConfigError || err instanceof ListenError || err instanceof ControlCommandError) {
       // The server logs JSON lines only, its refusal to start included; commands talk to people.
       if (command === 'serve') process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'cannot start', err: err.message })}\n`);
       else process.stderr.write(`andns: ${err.message}\n`);

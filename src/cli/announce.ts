@@ -2,6 +2,7 @@
 // so that supervisors, scripts and tests learn the bound ports (port 0 → the kernel's choice).
 
 import { formatListen } from '../config/listen.ts';
+import type { ControlEndpoint } from '../operations/control-server.ts';
 import type { ListenAddress } from '../server/options.ts';
 import type { RunningServer } from '../server/server.ts';
 
@@ -25,6 +26,13 @@ export function listeningLines(server: RunningServer): ListeningLine[] {
     ...server.endpoints.map((e) => ({
       transports: [e.protocol], ...where(e.address), ...(e.protocol === 'DoH' ? { url: e.target } : {}), detail: e.detail,
     })),
+  ];
+}
+
+export function controlLines(control: ControlEndpoint): ListeningLine[] {
+  return [
+    ...(control.address ? [{ transports: ['control'], ...where(control.address), detail: 'HTTP, bearer token' }] : []),
+    ...(control.socket ? [{ transports: ['control'], listen: control.socket, detail: 'HTTP over a Unix socket (mode 0600)' }] : []),
   ];
 }
 

@@ -1,26 +1,22 @@
 // `andns cache flush NAME [--type T] [--subtree] | --all`: asks a running andns, through its
 // control endpoint, to flush the shared cache and every front-end's hot tiers.
 
-import http from 'node:http';
-import { parseListen } from '../config/listen.ts';
-import { typeNumber } from '../dns/message.ts';
+import { typeName, typeNumber } from '../dns/message.ts';
 import type { FlushScope } from '../shared-cache/flush.ts';
+import { controlCall, controlClientFlags } from './control-client.ts';
 import { flagHelp, parseFlags, UsageError } from './flags.ts';
 
-export const CACHE_USAGE = 'andns cache flush NAME [--type T] [--subtree] | --all  [--control ADDR:PORT]';
+export const CACHE_USAGE = 'andns cache flush NAME [--type T] [--subtree] | --all  [--control ADDR:PORT|PATH] [--control-token FILE]';
 const SUMMARY = `Flushes a running andns's cache: the name (every type, or one with --type), the name and
 everything below it (--subtree), or everything (--all). The shared store drops the keys and every
 front-end on it drops its in-memory copies within a second. The server must run with a control
-endpoint (control.listen, --control).`;
-
-/** The control endpoint's conventional address (as in the README's example). */
-const DEFAULT_CONTROL = '127.0.0.1:5380';
+endpoint (control.listen with control.tokenFile, or control.socket).`;
 
 const cacheFlags = [
   { name: 'type', type: 'string' as const, value: 'T', help: 'flush only this type at NAME (A, AAAA, TYPE65…)', default: 'every type' },
   { name: 'subtree', type: 'boolean' as const, help: 'flush NAME and every name below it', default: 'off' },
   { name: 'all', type: 'boolean' as const, help: 'flush everything', default: 'off' },
-  { name: 'control', type: 'string' as const, value: 'ADDR:PORT', help: 'control endpoint of the running andns', default: DEFAULT_CONTROL },
+  ...controlClientFlags,
   { name: 'help', type: 'boolean' as const, help: 'show this help' },
 ];
 
@@ -34,17 +30,9 @@ export async function cache(args: string[]): Promise<number> {
   if (action !== 'flush') throw new UsageError(action === undefined ? 'cache needs an action: flush' : `unknown cache action "${action}"`);
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
   const scope = scopeFrom(name, values);
-  const at = parseListen((values['control'] as string | undefined) ?? DEFAULT_CONTROL);
-  if (!at) throw new UsageError(`--control: "${String(values['control'])}" is not ADDR:PORT`);
-  const host = at.family === 6 ? `[${at.address}]` : at.address;
-  const { status, body } = await post(`http://${host}:${at.port}/cache/flush`, JSON.stringify(scope));
-  if (status === 200) {
-    const deleted = (JSON.parse(body) as { deleted: number }).deleted;
-    process.stdout.write(`flushed ${describe(scope)}: ${deleted} shared-cache key${deleted === 1 ? '' : 's'} deleted\n`);
-    return 0;
-  }
-  process.stderr.write(`andns: flush failed (HTTP ${status}): ${body.trim()}\n`);
-  return 1;
+  const { deleted } = (await controlCall(values, 'POST', '/cache/flush', scope)) as { deleted: number };
+  process.stdout.write(`flushed ${describe(scope)}: ${deleted} shared-cache key${deleted === 1 ? '' : 's'} deleted\n`);
+  return 0;
 }
 
 function scopeFrom(name: string | undefined, values: Record<string, unknown>): FlushScope {
@@ -68,28 +56,10 @@ function describe(scope: FlushScope): string {
     case 'all':
       return 'everything';
     case 'type':
-      return `${scope.name} type ${scope.type}`;
+      return `${scope.name} type ${typeName(scope.type)}`;
     case 'subtree':
       return `${scope.name} and below`;
     case 'name':
       return scope.name;
   }
-}
-
-function post(url: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, timeout: 20_000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer from the control endpoint')));
-    req.on('error', (err: NodeJS.ErrnoException) => reject(new CacheCommandError(`cannot reach the control endpoint at ${url}: ${err.code ?? err.message}`)));
-    req.end(body);
-  });
-}
-
-export class CacheCommandError extends Error {
-  override name = 'CacheCommandError';
 }

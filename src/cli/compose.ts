@@ -22,6 +22,8 @@ import { resolveChain } from '../shared-cache/resolve-chain.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { UpstreamTransport } from '../resolver/upstream.ts';
 import type { Logger } from '../util/log.ts';
+import type { Observer } from '../operations/observer.ts';
+import { changed, type Reloader } from '../operations/reload.ts';
 
 /**
  * How long the hot wire-answer tier keeps an entry without a look at the shared cache. With
@@ -36,6 +38,12 @@ export interface Stack {
   resolve: Resolve;
   /** The shared cache: its flusher serves the control endpoint. */
   shared: SharedCache;
+  /** The validator, whose negative trust anchors change at run time; undefined when validation is off. */
+  validator: Validator | undefined;
+  /** Counters of this process for `andns stats`. */
+  stats(): Record<string, unknown>;
+  /** Follows reloads: work limits, forward zones and negative trust anchors. */
+  follow(reloader: Reloader): void;
   /** Stops prefetch, leaves the shared cache and aborts upstream exchanges still in flight. */
   close(): Promise<void>;
 }
@@ -50,7 +58,7 @@ export interface StackEnvironment {
   clock?: Clock;
 }
 
-export async function composeStack(config: AndnsConfig, log: Logger, env: StackEnvironment = {}): Promise<Stack> {
+export async function composeStack(config: AndnsConfig, log: Logger, env: StackEnvironment = {}, observer?: Observer): Promise<Stack> {
   const addresses = config.resolver.rootHints.flatMap((h) => h.addresses);
   if (!config.resolver.allowLocalUpstream && addresses.every(isSpecialUse)) {
     log.warn('every root hint address is loopback/private, and such upstreams are refused: set allowLocalUpstream (--allow-local-upstream)');
@@ -60,8 +68,10 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
   const validator = config.validation ? makeValidator(config.validation, clock) : undefined;
   // The serving resolver and prefetch's refreshing one share sockets, server knowledge and keys.
   const infra = new InfraCache(clock);
+  // Not frozen: a reload replaces its limits and forward zones, which resolvers read per query.
+  const resolverOptions = { ...config.resolver };
   const makeResolve = (cache: RecordCache): Resolve => {
-    const resolver = new Resolver({ transport, cache, clock, options: config.resolver, log, infra, ...(validator ? { validator } : {}) });
+    const resolver = new Resolver({ transport, cache, clock, options: resolverOptions, log, infra, ...(validator ? { validator } : {}) });
     // Fresh answers show the TTLs the cache will hold, so a client sees no jump on the next hit.
     return cappingTtls((q) => resolver.resolve(q), config.cache);
   };
@@ -86,9 +96,37 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
   }
   observeStack(shared, hot);
   return {
-    pipeline: createPipeline({ resolve: chain.resolve, log, hot, chaos: config.server.chaos, guard, clock: systemClock }),
+    pipeline: createPipeline({ resolve: chain.resolve, log, hot, chaos: config.server.chaos, guard, clock: systemClock, ...(observer ? { observer } : {}) }),
     resolve: chain.resolve,
     shared,
+    validator,
+    stats: () => ({
+      pid: process.pid,
+      uptimeS: Math.round(process.uptime()),
+      memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
+      hotAnswers: { entries: hot.size },
+      sharedCache: { store: options.redis ? 'redis-cluster' : 'embedded', breaker: shared.breaker?.state, ...shared.stats },
+      negativeTrustAnchors: validator?.ntas.list() ?? [],
+      dnstapDropped: observer?.dnstapDropped ?? 0,
+    }),
+    follow(reloader) {
+      reloader.register('limits', (next) => {
+        if (!changed(next.resolver.limits, resolverOptions.limits)) return false;
+        resolverOptions.limits = next.resolver.limits;
+        return true;
+      });
+      reloader.register('forwardZones', (next) => {
+        if (!changed(next.resolver.forwardZones, resolverOptions.forwardZones)) return false;
+        resolverOptions.forwardZones = next.resolver.forwardZones;
+        return true;
+      });
+      reloader.register('negativeTrustAnchors', (next, previous) => {
+        const names = next.validation?.negativeTrustAnchors ?? [];
+        if (!validator || !changed(names, previous.validation?.negativeTrustAnchors ?? [])) return false;
+        validator.ntas.setConfigured(names);
+        return true;
+      });
+    },
     async close() {
       observe(undefined);
       chain.close();

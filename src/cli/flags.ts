@@ -29,7 +29,7 @@ const configFlags: FlagSpec[] = [
   { name: 'allow-local-upstream', type: 'boolean', help: 'allow queries to loopback/private addresses (simulated internets)', default: 'refused' },
   { name: 'trust-anchors', type: 'string', value: 'FILE', help: 'DS/DNSKEY trust anchors for DNSSEC validation (zone-file form)', default: 'root.ds (the root KSKs) at the package root' },
   { name: 'no-dnssec', type: 'boolean', help: 'do not validate DNSSEC (no AD, no bogus SERVFAIL); for unsigned simulated internets', default: 'validation on' },
-  { name: 'log-level', type: 'string', value: 'LEVEL', help: `one of ${LOG_LEVELS.join(', ')} (JSON lines on stderr)`, default: d.logLevel },
+  { name: 'log-level', type: 'string', value: 'LEVEL', help: `one of ${LOG_LEVELS.join(', ')} (JSON lines on stderr; debug: a line per query)`, default: d.logLevel },
 ];
 
 const helpFlag: FlagSpec = { name: 'help', type: 'boolean', help: 'show this help' };
@@ -53,7 +53,13 @@ export const serveFlags: FlagSpec[] = [
     help: 'Redis Cluster seed nodes (redis://[user:password@]host:port, rediss:// for TLS): share the cache with every front-end on it', default: 'none: embedded cache',
   },
   { name: 'workers', type: 'string', value: 'N', help: 'serving processes on this machine (SO_REUSEPORT); without --redis each has its own cache', default: String(d.workers) },
-  { name: 'control', type: 'string', value: 'ADDR:PORT', help: 'loopback HTTP control endpoint for `andns cache flush`', default: 'none' },
+  { name: 'control', type: 'string', value: 'ADDR:PORT', help: 'loopback HTTP control endpoint (cache flush, stats, nta, reload, restart); needs --control-token', default: 'none' },
+  { name: 'control-token', type: 'string', value: 'FILE', help: 'file holding the control token, mode 0600 (others refused)', default: 'none' },
+  { name: 'control-socket', type: 'string', value: 'PATH', help: 'control endpoint on a Unix socket (mode 0600: its owner may use it, no token)', default: 'none' },
+  { name: 'query-log', type: 'boolean', help: 'write sampled JSON lines per query (client prefix, qname, qtype, rcode, tier, latency, EDE)', default: 'off' },
+  { name: 'query-log-sample', type: 'string', value: 'RATE', help: 'fraction of queries the query log writes, 0 to 1', default: String(d.queryLog.sampleRate) },
+  { name: 'dnstap-file', type: 'string', value: 'FILE', help: 'write dnstap (Frame Streams) of client queries and responses to FILE', default: 'none' },
+  { name: 'dnstap-socket', type: 'string', value: 'PATH', help: 'send dnstap to a collector on a Unix socket (fstrm_capture, dnstap)', default: 'none' },
   {
     name: 'rate-limit', type: 'string', value: 'N',
     help: 'UDP response-rate limit: answers, NODATA and NXDOMAIN per second per /24 or /56 client prefix (errors: N/2); 0 turns it off',
@@ -110,6 +116,12 @@ export function overridesFrom(values: ParsedFlags['values']): Overrides {
     redis: str('redis'),
     workers: str('workers'),
     control: str('control'),
+    controlToken: str('control-token'),
+    controlSocket: str('control-socket'),
+    queryLog: values['query-log'] ? true : undefined,
+    queryLogSample: str('query-log-sample'),
+    dnstapFile: str('dnstap-file'),
+    dnstapSocket: str('dnstap-socket'),
     doh: values['doh'] as string[] | undefined,
     dohPlain: values['doh-plain'] as string[] | undefined,
     dohPath: str('doh-path'),

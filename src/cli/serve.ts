@@ -5,16 +5,20 @@
 
 import cluster from 'node:cluster';
 import { loadConfig, type AndnsConfig } from '../config/load.ts';
-import { startControl, type ControlEndpoint } from '../server/control.ts';
+import type { ControlEndpoint } from '../operations/control-server.ts';
+import { Observer } from '../operations/observer.ts';
+import { Reloader } from '../operations/reload.ts';
 import { ListenError, startServer, type RunningServer } from '../server/server.ts';
 import { Readiness } from '../operations/health.ts';
 import { startOperations, type OperationsListener } from '../operations/listener.ts';
 import { prometheusText, snapshotOf } from '../operations/merge.ts';
 import { startTelemetry, type Telemetry } from '../operations/sdk.ts';
 import { systemClock } from '../util/clock.ts';
-import { captureProcessWarnings, createLogger, type Logger } from '../util/log.ts';
-import { announce, listeningLines, where } from './announce.ts';
+import { captureProcessWarnings, createLogger, type ControlledLogger, type Logger } from '../util/log.ts';
+import { announce, controlLines, listeningLines, where } from './announce.ts';
 import { composeStack } from './compose.ts';
+import { processActions } from './control-actions.ts';
+import { openControl } from './control-endpoint.ts';
 import { flagHelp, overridesFrom, parseFlags, serveFlags, UsageError } from './flags.ts';
 import { runWorkers, serveAsWorker } from './workers.ts';
 
@@ -22,7 +26,8 @@ export const SERVE_USAGE = 'andns serve [--config FILE] [flags]';
 const SUMMARY = `Runs the caching recursive resolver in the foreground on UDP and TCP, DNS-over-HTTPS (and plain
 HTTP on loopback) and DNS-over-TLS. No upstream query is sent at start-up: the root is primed on
 the first client query (with --metrics, /readyz's canary resolves one name every few seconds).
-SIGHUP reloads the TLS certificate. SIGTERM or SIGINT stops it gracefully (exit 0): /readyz
+SIGHUP reloads the TLS certificate and the config (log level, limits, forward zones, negative
+trust anchors, query log). SIGTERM or SIGINT stops it gracefully (exit 0): /readyz
 turns 503, --drain-grace-ms passes, in-flight queries finish; a second signal exits at once.
 With --redis the cache is shared with every front-end on that Redis Cluster; --workers N serves
 from N processes.`;
@@ -37,14 +42,21 @@ export async function serve(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
-  const config = loadConfig({ configFile: values['config'] as string | undefined, overrides: overridesFrom(values) });
+  // A reload reads the same file with the same flags again.
+  const load = (): AndnsConfig => loadConfig({ configFile: values['config'] as string | undefined, overrides: overridesFrom(values) });
+  const config = load();
   const log = createLogger(config.logLevel);
   captureProcessWarnings(log);
-  if (!config.validation) log.warn('DNSSEC validation is off (--no-dnssec): answers are not validated');
-  if (cluster.isPrimary && config.workers > 1) return runWorkers(config, log);
+  if (!config.validation && cluster.isPrimary) log.warn('DNSSEC validation is off (--no-dnssec): answers are not validated');
+  if (cluster.isPrimary && config.workers > 1) return runWorkers(config, log, load);
   // The SDK first: the stack's instruments are then the SDK's from the first query on.
   const telemetry = config.metrics.listen || config.metrics.otlpEndpoint ? startTelemetry(config.metrics, cluster.isWorker ? 'worker' : 'single', log) : undefined;
-  const stack = await composeStack(config, log);
+  const observer = new Observer(log, config.queryLog, config.dnstap);
+  const stack = await composeStack(config, log, {}, observer);
+  const reloader = new Reloader(config, load, log);
+  followLogging(reloader, log, observer);
+  stack.follow(reloader);
+  const actions = processActions(stack, reloader);
   // Readiness only where someone can ask for it (the listener here, or the primary's).
   const readiness = config.metrics.listen ? new Readiness(config.health, stack.resolve, () => stack.shared.breaker?.state ?? 'embedded', systemClock, log) : undefined;
   let server: RunningServer | undefined;
@@ -52,17 +64,13 @@ export async function serve(args: string[]): Promise<number> {
   let ops: OperationsListener | undefined;
   try {
     if (readiness && telemetry && cluster.isPrimary) ops = await startOwnOperations(config, telemetry, readiness, log);
-    server = await startServer(config.server, stack.pipeline, log);
-    // Workers' flushes come from the primary, which hosts the control endpoint.
-    const at = config.control;
-    if (at && cluster.isPrimary) {
-      control = await startControl(at, { flush: (scope) => stack.shared.flusher.flush(scope) }, log).catch((err: NodeJS.ErrnoException) => {
-        throw new ListenError(at, 'control HTTP', err);
-      });
-    }
+    server = await startServer(config.server, stack.pipeline, log, observer);
+    // Workers are controlled through the primary, which hosts the control endpoint.
+    if (config.control && cluster.isPrimary) control = await openControl(config.control, actions, log);
   } catch (err) {
     await server?.close();
     await ops?.close();
+    await observer.close();
     await stack.close();
     await telemetry?.shutdown();
     throw err;
@@ -73,12 +81,16 @@ export async function serve(args: string[]): Promise<number> {
   }
   const running = server;
   const lines = listeningLines(running);
-  if (cluster.isWorker) serveAsWorker(stack, lines, { telemetry, readiness });
+  if (cluster.isWorker) serveAsWorker(actions, lines, { telemetry, readiness });
   else announce(lines);
-  if (control) announce([{ transports: ['control'], ...where(control.address), detail: 'HTTP' }]);
+  if (control) announce(controlLines(control));
   if (ops) announce([{ transports: ['operations'], ...where(ops.address), detail: 'HTTP: /metrics, /healthz, /readyz' }]);
-  // SIGHUP: re-read the TLS certificate and key (a renewed certificate, no restart).
-  process.on('SIGHUP', () => void running.reloadTls());
+  // SIGHUP: re-read the TLS certificate and key (a renewed certificate) and the config.
+  // A worker's reload comes from its primary (workers.ts), which the supervisor signals.
+  process.on('SIGHUP', () => {
+    running.reloadTls();
+    if (cluster.isPrimary) actions.reload().catch((err: Error) => log.error('reload failed', { err: err.message }));
+  });
   log.info('serving', { rootHints: config.rootHintsOrigin, upstreamPort: config.resolver.upstreamPort, pid: process.pid });
 
   return new Promise<number>((resolve) => {
@@ -107,6 +119,7 @@ export async function serve(args: string[]): Promise<number> {
       void Promise.all([running.close(), control?.close()]).then(async () => {
         clearTimeout(deadline);
         readiness?.stop();
+        await observer.close();
         await stack.close();
         await ops?.close();
         await telemetry?.shutdown();
@@ -132,4 +145,21 @@ async function startOwnOperations(config: AndnsConfig, telemetry: Telemetry, rea
   }, log).catch((err: NodeJS.ErrnoException) => {
     throw new ListenError(at, 'operations HTTP', err);
   });
+}
+
+/** The log level and the query log follow reloads. */
+export function followLogging(reloader: Reloader, log: ControlledLogger, observer?: Observer): void {
+  reloader.register('logLevel', (next) => {
+    if (next.logLevel === log.level) return false;
+    log.level = next.logLevel;
+    observer?.refresh();
+    return true;
+  });
+  if (observer) {
+    reloader.register('queryLog', (next, previous) => {
+      if (JSON.stringify(next.queryLog) === JSON.stringify(previous.queryLog)) return false;
+      observer.configure(next.queryLog);
+      return true;
+    });
+  }
 }

@@ -1,55 +1,65 @@
 // `andns serve --workers N`: the primary process forks N workers (node:cluster), each a whole
 // andns serving on the same ports (SO_REUSEPORT, server/reuse-port.ts); it restarts a worker
-// that dies, forwards SIGTERM/SIGINT for a graceful drain, and hosts the control endpoint,
-// passing flushes to the workers (each has its own hot tier, and its own store without Redis),
-// and hosts the operations listener: /metrics adds up the workers' figures (collected over IPC
+// that dies, forwards SIGTERM/SIGINT for a graceful drain, replaces the workers one at a time
+// on a rolling restart (the port is never without a listener), hosts the control endpoint,
+// passing flushes, stats, NTAs and reloads to the workers (each has its own hot tier, its own
+// validator, and its own store without Redis), and hosts the operations listener: /metrics adds up the workers' figures (collected over IPC
 // on each scrape) and /readyz asks each worker how it is doing.
 
 import cluster, { type Worker } from 'node:cluster';
 import type { AndnsConfig } from '../config/load.ts';
-import { startControl, type ControlEndpoint } from '../server/control.ts';
+import type { ControlEndpoint } from '../operations/control-server.ts';
+import { Reloader } from '../operations/reload.ts';
 import { ListenError } from '../server/server.ts';
-import type { FlushScope } from '../shared-cache/flush.ts';
 import type { HealthReport, Readiness } from '../operations/health.ts';
 import { startOperations, type OperationsListener } from '../operations/listener.ts';
 import { mergeSnapshots, prometheusText, snapshotOf, type MetricsSnapshot } from '../operations/merge.ts';
 import { startTelemetry, type Telemetry } from '../operations/sdk.ts';
-import type { Logger } from '../util/log.ts';
-import { announce, where, type ListeningLine } from './announce.ts';
-import type { Stack } from './compose.ts';
+import type { ControlledLogger, Logger } from '../util/log.ts';
+import { announce, controlLines, where, type ListeningLine } from './announce.ts';
+import { ActionError, type ProcessActions } from './control-actions.ts';
+import { openControl } from './control-endpoint.ts';
+import { followLogging } from './serve.ts';
+
+type Action = keyof ProcessActions;
 
 /** Messages between the primary and its workers. */
 type ToPrimary =
   | { type: 'ready'; lines: ListeningLine[] }
-  | { type: 'flushed'; id: number; deleted?: number; error?: string }
+  | { type: 'control'; id: number; result?: unknown; error?: string; status?: number }
   | { type: 'metrics'; id: number; snapshot?: MetricsSnapshot; error?: string }
   | { type: 'health'; id: number; report?: HealthReport };
-type ToWorker = { type: 'flush'; id: number; scope: FlushScope } | { type: 'metrics'; id: number } | { type: 'health'; id: number };
+type ToWorker = { type: 'control'; id: number; action: Action; arg?: unknown } | { type: 'metrics'; id: number } | { type: 'health'; id: number };
 type Reply = Exclude<ToPrimary, { type: 'ready' }>;
 
 /** A worker that dies this soon after it started is restarted only after a pause (no crash loop). */
 const QUICK_DEATH_MS = 5_000;
 const RESTART_PAUSE_MS = 1_000;
-const FLUSH_TIMEOUT_MS = 15_000;
+const ACTION_TIMEOUT_MS = 15_000;
+/** A replacement worker that is not serving after this long stops the rolling restart. */
+const START_TIMEOUT_MS = 30_000;
 /** A scrape or health check waits this long for a worker; one that stays silent is left out / not ready. */
 const OPS_TIMEOUT_MS = 2_000;
 /** Grace beyond the longest a query may take before the primary kills workers still draining. */
 const DRAIN_GRACE_MS = 3_000;
 
 /**
- * In a worker: report readiness with the lines a lone server prints, carry out flushes, and
- * hand the primary this process's metrics and health when it asks (operations listener).
+ * In a worker: report readiness with the lines a lone server prints, carry out the control
+ * endpoint's requests (flush, stats, NTAs, reload), and hand the primary this process's metrics
+ * and health when it asks (operations listener).
  */
-export function serveAsWorker(stack: Stack, lines: ListeningLine[], ops: { telemetry?: Telemetry | undefined; readiness?: Readiness | undefined } = {}): void {
+export function serveAsWorker(actions: ProcessActions, lines: ListeningLine[], ops: { telemetry?: Telemetry | undefined; readiness?: Readiness | undefined } = {}): void {
   const send = (m: ToPrimary): void => void process.send?.(m);
   process.on('message', (m: ToWorker) => {
     switch (m?.type) {
-      case 'flush':
-        stack.shared.flusher.flush(m.scope).then(
-          (deleted) => send({ type: 'flushed', id: m.id, deleted }),
-          (err: Error) => send({ type: 'flushed', id: m.id, error: err.message }),
+      case 'control': {
+        const run = actions[m.action] as (arg?: unknown) => Promise<unknown>;
+        run(m.arg).then(
+          (result) => send({ type: 'control', id: m.id, result }),
+          (err: Error & { status?: number }) => send({ type: 'control', id: m.id, error: err.message, ...(err.status ? { status: err.status } : {}) }),
         );
         return;
+      }
       case 'metrics':
         if (!ops.telemetry) return send({ type: 'metrics', id: m.id, error: 'no telemetry in this worker' });
         ops.telemetry.collect().then(
@@ -65,10 +75,14 @@ export function serveAsWorker(stack: Stack, lines: ListeningLine[], ops: { telem
 }
 
 /** In the primary: runs the workers until SIGTERM/SIGINT; resolves the exit status. */
-export async function runWorkers(config: AndnsConfig, log: Logger): Promise<number> {
+export async function runWorkers(config: AndnsConfig, log: ControlledLogger, load: () => AndnsConfig): Promise<number> {
   const started = new Map<Worker, number>();
   /** Workers that finished starting; one stopped before that dies of the SIGTERM itself. */
   const serving = new Set<Worker>();
+  /** Workers a rolling restart is replacing: their exit is expected. */
+  const retiring = new Set<Worker>();
+  const readyWaiters = new Map<Worker, () => void>();
+  let restarting = false;
   const pending = new Map<number, (reply: Reply) => void>();
   let nextId = 0;
   let stopping = false;
@@ -83,7 +97,7 @@ export async function runWorkers(config: AndnsConfig, log: Logger): Promise<numb
   const ask = (worker: Worker, request: Request, timeoutMs: number): Promise<Reply> =>
     new Promise((resolve) => {
       const id = ++nextId;
-      const type = request.type === 'flush' ? 'flushed' : request.type;
+      const type = request.type;
       const timer = setTimeout(() => done({ type, id, error: 'worker did not answer' } as Reply), timeoutMs);
       const done = (r: Reply): void => {
         clearTimeout(timer);
@@ -97,21 +111,23 @@ export async function runWorkers(config: AndnsConfig, log: Logger): Promise<numb
 
   // The operations listener binds before any worker starts, so a taken port stops nothing running.
   const ops = await startPrimaryOperations(config, log, {
-    workers: () => [...serving].filter((w) => started.has(w)),
+    workers: () => [...serving].filter((w) => started.has(w) && !retiring.has(w)),
     ask,
     draining: () => draining,
   });
 
-  const fork = (): void => {
+  const fork = (): Worker => {
     const worker = cluster.fork();
     started.set(worker, Date.now());
     worker.on('message', (m: ToPrimary) => {
       if (m?.type === 'ready') {
         serving.add(worker);
+        readyWaiters.get(worker)?.();
         ready(m.lines);
       }
-      else if (m?.type === 'flushed' || m?.type === 'metrics' || m?.type === 'health') pending.get(m.id)?.(m);
+      else if (m?.type === 'control' || m?.type === 'metrics' || m?.type === 'health') pending.get(m.id)?.(m);
     });
+    return worker;
   };
 
   const allReady = new Promise<ListeningLine[]>((resolve, reject) => {
@@ -124,6 +140,10 @@ export async function runWorkers(config: AndnsConfig, log: Logger): Promise<numb
   cluster.on('exit', (worker, code, signal) => {
     const age = Date.now() - (started.get(worker) ?? 0);
     started.delete(worker);
+    if (retiring.delete(worker)) {
+      serving.delete(worker);
+      return;
+    }
     if (stopping) return;
     if (!allStarted) {
       failed(code);
@@ -144,24 +164,99 @@ export async function runWorkers(config: AndnsConfig, log: Logger): Promise<numb
     return 1;
   }
   allStarted = true;
+  ready = () => {};
 
-  // Without Redis every worker has its own store; with it, one worker's flush reaches all.
-  const flush = async (scope: FlushScope): Promise<number> => {
-    const targets = config.sharedCache.redis ? [...started.keys()].slice(0, 1) : [...started.keys()];
-    const replies = await Promise.all(targets.map((w) => ask(w, { type: 'flush', scope }, FLUSH_TIMEOUT_MS)));
-    const errors = replies.filter((r) => r.type !== 'flushed' || r.error !== undefined);
-    if (errors.length === replies.length) throw new Error((errors[0] as { error?: string } | undefined)?.error ?? 'no worker');
-    return replies.reduce((n, r) => n + (r.type === 'flushed' ? (r.deleted ?? 0) : 0), 0);
+  type ControlReply = Extract<Reply, { type: 'control' }>;
+  /** Workers alive and serving, in start order. */
+  const live = (): Worker[] => [...serving].filter((w) => started.has(w) && !retiring.has(w));
+  /** Asks the workers; fails when none could do it (a 400 when the request itself was wrong). */
+  const askAll = async (action: Action, arg?: unknown, workers = live()): Promise<ControlReply[]> => {
+    const replies = (await Promise.all(workers.map((w) => ask(w, { type: 'control', action, arg }, ACTION_TIMEOUT_MS)))) as ControlReply[];
+    const errors = replies.filter((r) => r.error !== undefined);
+    if (replies.length === 0 || errors.length === replies.length) {
+      const first = errors[0];
+      if (first?.status === 400) throw new ActionError(first.error);
+      throw new Error(first?.error ?? 'no worker is serving');
+    }
+    return replies;
   };
+
+  const reloader = new Reloader(config, load, log);
+  followLogging(reloader, log);
+  const actions = {
+    // Without Redis every worker has its own store; with it, one worker's flush reaches all.
+    flush: async (scope: unknown) => {
+      const replies = await askAll('flush', scope, config.sharedCache.redis ? live().slice(0, 1) : live());
+      return replies.reduce((n, r) => n + ((r.result as number | undefined) ?? 0), 0);
+    },
+    stats: async () => {
+      const replies = await askAll('stats');
+      return { primary: { pid: process.pid, uptimeS: Math.round(process.uptime()) }, workers: replies.map((r) => r.result ?? { error: r.error }) };
+    },
+    nta: async (change?: unknown) => (await askAll('nta', change)).find((r) => r.result !== undefined)!.result as string[],
+    reload: async () => {
+      // The primary checks the config first: a bad file is refused once, and no worker changes.
+      let primary;
+      try {
+        primary = reloader.reload();
+      } catch (err) {
+        throw new ActionError(`reload refused, the running config stays: ${(err as Error).message}`);
+      }
+      const replies = await askAll('reload');
+      return { ...primary, workers: replies.map((r) => r.result ?? { error: r.error }) };
+    },
+    restart: async () => {
+      if (restarting) throw new ActionError('a rolling restart is already under way');
+      restarting = true;
+      try {
+        return await rollingRestart();
+      } finally {
+        restarting = false;
+      }
+    },
+  };
+
+  /**
+   * One worker at a time: fork its replacement, wait until it serves (it shares the ports by
+   * SO_REUSEPORT), then drain the old one with SIGTERM. Some process always holds the ports.
+   */
+  const rollingRestart = async (): Promise<{ replaced: number[]; started: number[] }> => {
+    const replaced: number[] = [];
+    const startedPids: number[] = [];
+    for (const old of live()) {
+      if (stopping) break;
+      const fresh = fork();
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('a replacement worker did not start')), START_TIMEOUT_MS);
+        readyWaiters.set(fresh, () => (clearTimeout(timer), readyWaiters.delete(fresh), resolve()));
+        fresh.once('exit', () => (clearTimeout(timer), reject(new Error('a replacement worker exited while starting'))));
+      });
+      retiring.add(old);
+      const gone = new Promise((resolve) => old.once('exit', resolve));
+      old.process.kill('SIGTERM');
+      await gone;
+      replaced.push(old.process.pid ?? 0);
+      startedPids.push(fresh.process.pid ?? 0);
+      log.info('worker replaced', { old: old.process.pid, new: fresh.process.pid });
+    }
+    return { replaced, started: startedPids };
+  };
+
   let control: ControlEndpoint | undefined;
   if (config.control) {
-    const at = config.control;
-    control = await startControl(at, { flush }, log).catch((err: NodeJS.ErrnoException) => {
-      throw new ListenError(at, 'control HTTP', err);
-    });
+    try {
+      control = await openControl(config.control, actions as never, log);
+    } catch (err) {
+      // No worker may outlive a primary that cannot start.
+      stopping = true;
+      for (const w of started.keys()) w.process.kill('SIGTERM');
+      await ops.close();
+      throw err;
+    }
   }
   announce(lines);
-  if (control) announce([{ transports: ['control'], ...where(control.address), detail: 'HTTP' }]);
+  if (control) announce(controlLines(control));
+  process.on('SIGHUP', () => void actions.reload().catch((err: Error) => log.error('reload failed', { err: err.message })));
   if (ops.listener) announce([{ transports: ['operations'], ...where(ops.listener.address), detail: 'HTTP: /metrics, /healthz, /readyz' }]);
   log.info('serving', { workers: config.workers, pid: process.pid });
 
@@ -201,6 +296,7 @@ export async function runWorkers(config: AndnsConfig, log: Logger): Promise<numb
         clearTimeout(deadline);
         void ops.close().then(() => {
           log.info('stopped');
+          log.flushRepeats();
           resolve(clean ? 0 : 1);
         });
       });
@@ -241,7 +337,8 @@ async function startPrimaryOperations(config: AndnsConfig, log: Logger, d: Prima
         const replies = await Promise.all(workers.map((w) => d.ask(w, { type: 'health' }, OPS_TIMEOUT_MS)));
         const reports = replies.map((r, i) => (r.type === 'health' && r.report ? r.report : { pid: workers[i]!.process.pid, ready: false, error: 'worker did not answer' }));
         const draining = d.draining();
-        const ready = !draining && reports.length === config.workers && reports.every((r) => r.ready);
+        // At least: during a rolling restart a replacement serves beside the worker it replaces.
+        const ready = !draining && reports.length >= config.workers && reports.every((r) => r.ready);
         return { ready, body: { ready, draining, workers: reports } };
       },
     }, log).catch((err: NodeJS.ErrnoException) => {

@@ -1,12 +1,10 @@
-// The config keys of the cluster shape: the shared cache (embedded or Redis Cluster), the
-// control endpoint and the number of worker processes, with their checks and defaults.
+// The config keys of the cluster shape: the shared cache (embedded or Redis Cluster) and the
+// number of worker processes, with their checks and defaults.
 
-import { isIP } from 'node:net';
 import { defaultSharedCacheOptions, redisOptions, type SharedCacheOptions } from '../shared-cache/options.ts';
 import { defaultRedisStoreOptions, parseSeeds } from '../shared-cache/redis-options.ts';
 import type { ListenAddress } from '../server/options.ts';
 import { arrayOf, ConfigError, integer, nonEmptyString, object, show, type Check } from './check.ts';
-import { listenAddress } from './listen.ts';
 
 /**
  * The `sharedCache` key as written in the file: the shared cache's own options (documented in
@@ -80,16 +78,6 @@ export const sharedCacheCheck = object<SharedCacheConfig>(
   },
   defaultSharedCacheConfig,
 );
-
-/** The control endpoint has no authentication: it may only listen on loopback. */
-export const loopbackAddress: Check<ListenAddress> = (value, path) => {
-  const at = listenAddress(value, path);
-  const loopback = at.family === 6 ? at.address === '::1' : isIP(at.address) === 4 && at.address.startsWith('127.');
-  if (!loopback) throw new ConfigError(path, `${show(value)} is not a loopback address: the control endpoint has no authentication`);
-  return at;
-};
-
-export const controlCheck = object<{ listen: ListenAddress[] }>({ listen: arrayOf(loopbackAddress) }, { listen: [] });
 
 export const workersCheck = integer(1, 1024);
 

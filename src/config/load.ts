@@ -10,7 +10,8 @@ import { HintsError, parseRootHints } from '../resolver/hints.ts';
 import type { ResolverOptions, ServerHint } from '../resolver/options.ts';
 import type { ListenAddress, ServerOptions } from '../server/options.ts';
 import type { SharedCacheOptions } from '../shared-cache/options.ts';
-import { loopbackAddress, redisSeeds, sharedCacheOptions } from './cluster.ts';
+import { redisSeeds, sharedCacheOptions } from './cluster.ts';
+import { controlConfig, fraction, loopbackAddress, type ControlConfig, type DnstapConfig, type QueryLogConfig } from './control.ts';
 import type { GuardOptions } from '../policy/guard.ts';
 import { guardOptions, prefixText } from './exposure.ts';
 import type { LogLevel } from '../util/log.ts';
@@ -36,6 +37,12 @@ export interface Overrides {
   redis?: string;
   workers?: string;
   control?: string;
+  controlSocket?: string;
+  controlToken?: string;
+  queryLog?: boolean;
+  queryLogSample?: string;
+  dnstapFile?: string;
+  dnstapSocket?: string;
   doh?: string[];
   dohPlain?: string[];
   dohPath?: string;
@@ -74,8 +81,10 @@ export interface AndnsConfig {
   readonly sharedCache: SharedCacheOptions;
   /** Bytes of ready wire answers each process keeps (the hot tier). */
   readonly hotAnswersMaxBytes: number;
-  /** The control endpoint's address; undefined: none. */
-  readonly control: ListenAddress | undefined;
+  /** The control endpoint (loopback HTTP with a token, or a Unix socket); undefined: none. */
+  readonly control: ControlConfig | undefined;
+  readonly queryLog: QueryLogConfig;
+  readonly dnstap: DnstapConfig;
   readonly workers: number;
   /** The operations listener and its exports (config/operations.ts). */
   readonly metrics: OperationsConfig;
@@ -137,6 +146,8 @@ function relativeTo(dir: string, config: FileConfig): FileConfig {
   const file = (name: string): string => (name === '' ? name : resolve(dir, name));
   return {
     ...config,
+    control: { ...config.control, socket: file(config.control.socket), tokenFile: file(config.control.tokenFile) },
+    dnstap: { ...config.dnstap, file: file(config.dnstap.file), socket: file(config.dnstap.socket) },
     rootHints: fix(config.rootHints),
     trustAnchors: fix(config.trustAnchors),
     tls: { cert: file(config.tls.cert), key: file(config.tls.key) },
@@ -157,7 +168,13 @@ function applyOverrides(config: FileConfig, o: Overrides, cwd: string): FileConf
   if (o.logLevel !== undefined) out.logLevel = fieldChecks.logLevel(o.logLevel, '--log-level');
   if (o.redis !== undefined) out.sharedCache = { ...out.sharedCache, redis: redisSeeds(o.redis.split(',').filter((u) => u !== ''), '--redis') };
   if (o.workers !== undefined) out.workers = fieldChecks.workers(numeric(o.workers), '--workers');
-  if (o.control !== undefined) out.control = { listen: [loopbackAddress(o.control, '--control')] };
+  if (o.control !== undefined) out.control = { ...out.control, listen: [loopbackAddress(o.control, '--control')] };
+  if (o.controlSocket !== undefined) out.control = { ...out.control, socket: resolve(cwd, o.controlSocket) };
+  if (o.controlToken !== undefined) out.control = { ...out.control, tokenFile: resolve(cwd, o.controlToken) };
+  if (o.queryLog !== undefined) out.queryLog = { ...out.queryLog, enabled: o.queryLog };
+  if (o.queryLogSample !== undefined) out.queryLog = { ...out.queryLog, sampleRate: fraction(/^\d*\.?\d+$/.test(o.queryLogSample) ? Number(o.queryLogSample) : o.queryLogSample, '--query-log-sample') };
+  if (o.dnstapFile !== undefined) out.dnstap = { ...out.dnstap, file: resolve(cwd, o.dnstapFile) };
+  if (o.dnstapSocket !== undefined) out.dnstap = { ...out.dnstap, socket: resolve(cwd, o.dnstapSocket) };
   if (o.doh !== undefined) out.doh = { ...out.doh, listen: fieldChecks.listen(o.doh, '--doh') };
   if (o.dohPlain !== undefined) out.doh = { ...out.doh, plainListen: fieldChecks.listen(o.dohPlain, '--doh-plain') };
   if (o.dohPath !== undefined) out.doh = { ...out.doh, path: urlPath(o.dohPath, '--doh-path') };
@@ -224,7 +241,9 @@ function build(c: FileConfig): AndnsConfig {
     logLevel: c.logLevel,
     sharedCache: sharedCacheOptions(c.sharedCache),
     hotAnswersMaxBytes: c.sharedCache.hotAnswersMaxBytes,
-    control: c.control.listen[0],
+    control: controlConfig(c.control),
+    queryLog: c.queryLog,
+    dnstap: c.dnstap,
     workers: c.workers,
     metrics: { ...c.metrics, listen: c.metrics.listen[0] },
     health: c.health,

@@ -12,7 +12,11 @@ import { defaultTcpOptions, type ListenAddress, type TcpOptions } from '../serve
 import { listenAddress } from './listen.ts';
 import { cookiesCheck, defaultCookiesConfig, defaultRateLimitConfig, rateLimitCheck, type CookiesConfig, type RateLimitConfig } from './exposure.ts';
 import { checkHealth, defaultHealthConfig, defaultMetricsConfig, healthCheck, metricsCheck, type HealthConfig, type MetricsConfig } from './operations.ts';
-import { checkCluster, controlCheck, defaultSharedCacheConfig, sharedCacheCheck, workersCheck, type SharedCacheConfig } from './cluster.ts';
+import {
+  controlCheck, defaultControlConfig, defaultDnstapConfig, defaultQueryLogConfig, dnstapCheck, queryLogCheck,
+  type ControlFileConfig, type DnstapConfig, type QueryLogConfig,
+} from './control.ts';
+import { checkCluster, defaultSharedCacheConfig, sharedCacheCheck, workersCheck, type SharedCacheConfig } from './cluster.ts';
 
 /** A file name (relative to the config file, or to the working directory for flags), or inline data. */
 export type Source<T> = { file: string } | { inline: T };
@@ -42,8 +46,12 @@ export interface FileConfig {
   chaos: { identity: string; version: string };
   /** The cache every front-end shares: embedded, or Redis Cluster (config/cluster.ts). */
   sharedCache: SharedCacheConfig;
-  /** Loopback HTTP endpoint for `andns cache flush`; none by default. */
-  control: { listen: ListenAddress[] };
+  /** The control endpoint (`andns cache flush`, `stats`, `nta`, `reload`); none by default (config/control.ts). */
+  control: ControlFileConfig;
+  /** Sampled JSON lines, one per query. */
+  queryLog: QueryLogConfig;
+  /** dnstap (Frame Streams) output of client queries and responses. */
+  dnstap: DnstapConfig;
   /** Processes serving (node:cluster with SO_REUSEPORT when above 1). */
   workers: number;
   /** UDP response-rate limiting and per-client limits (config/exposure.ts). */
@@ -83,7 +91,9 @@ export const defaultFileConfig: FileConfig = {
   tls: { cert: '', key: '' },
   chaos: { identity: '', version: '' },
   sharedCache: { ...defaultSharedCacheConfig },
-  control: { listen: [] },
+  control: { ...defaultControlConfig },
+  queryLog: { ...defaultQueryLogConfig },
+  dnstap: { ...defaultDnstapConfig },
   workers: 1,
   rateLimit: { ...defaultRateLimitConfig, exempt: [...defaultRateLimitConfig.exempt] },
   cookies: { ...defaultCookiesConfig },
@@ -231,6 +241,8 @@ export const fieldChecks = {
   chaos,
   sharedCache: sharedCacheCheck,
   control: controlCheck,
+  queryLog: queryLogCheck,
+  dnstap: dnstapCheck,
   workers: workersCheck,
   rateLimit: rateLimitCheck,
   cookies: cookiesCheck,

@@ -44,16 +44,55 @@ export function closestAnchor(anchors: TrustAnchors, name: string): TrustAnchor 
   return undefined;
 }
 
-/** Negative trust anchors (RFC 7646): validation is off at and below these names. */
+/**
+ * Negative trust anchors (RFC 7646): validation is off at and below these names. The operator
+ * adds and removes them while serving (§8: they are meant to be temporary); a reload replaces
+ * the configured ones and keeps what was changed at run time.
+ */
 export class NegativeTrustAnchors {
-  private readonly names: Set<string>;
+  private configured: Set<string>;
+  private readonly added = new Set<string>();
+  private readonly removed = new Set<string>();
+  /** configured − removed + added, recomputed on change, never per query. */
+  private names = new Set<string>();
 
   constructor(names: Iterable<string> = []) {
-    this.names = new Set([...names].map(canonicalName));
+    this.configured = new Set([...names].map(canonicalName));
+    this.recompute();
   }
 
   covers(name: string): string | undefined {
     for (const n of this.names) if (isSubdomain(name, n)) return n;
     return undefined;
+  }
+
+  list(): string[] {
+    return [...this.names].sort();
+  }
+
+  add(name: string): void {
+    const n = canonicalName(name);
+    this.removed.delete(n);
+    this.added.add(n);
+    this.recompute();
+  }
+
+  remove(name: string): void {
+    const n = canonicalName(name);
+    this.added.delete(n);
+    this.removed.add(n);
+    this.recompute();
+  }
+
+  /** The names from the config (a reload); a name the config newly lists applies even if removed at run time. */
+  setConfigured(names: Iterable<string>): void {
+    const next = new Set([...names].map(canonicalName));
+    for (const n of next) if (!this.configured.has(n)) this.removed.delete(n);
+    this.configured = next;
+    this.recompute();
+  }
+
+  private recompute(): void {
+    this.names = new Set([...[...this.configured].filter((n) => !this.removed.has(n)), ...this.added]);
   }
 }

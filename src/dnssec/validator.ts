@@ -55,7 +55,8 @@ const MAX_CNAME_CHAIN = 16;
 
 export class Validator {
   private readonly anchors: TrustAnchors;
-  private readonly ntas: NegativeTrustAnchors;
+  /** Changed at run time by the control endpoint and by a reload. */
+  readonly ntas: NegativeTrustAnchors;
   readonly limits: Limits;
   private readonly now: () => number;
   readonly keyCache: KeyCache;

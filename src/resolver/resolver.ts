@@ -73,7 +73,9 @@ export class Resolver {
     this.log = deps.log;
     this.validation = deps.validator ? new ValidationStage(deps.validator, deps.clock) : undefined;
     const infra = deps.infra ?? new InfraCache(deps.clock);
-    const settings = { upstreamPort: deps.options.upstreamPort, upstreamTimeoutMs: deps.options.limits.upstreamTimeoutMs };
+    // A getter: a reload may change the limits (operations/reload.ts) while this client lives.
+    const options = deps.options;
+    const settings = { upstreamPort: options.upstreamPort, get upstreamTimeoutMs() { return options.limits.upstreamTimeoutMs; } };
     const client = new UpstreamClient(deps.transport, infra, deps.clock, settings, deps.log);
     this.iterator = new Iterator({
       client,

@@ -77,7 +77,8 @@ export class ValidationStage {
     const k = `${name}|${type}`;
     const m = this.marks.get(k);
     if (!m) return undefined;
-    if (m.expiresAt > this.clock.now()) return m.step;
+    // A negative trust anchor added since (RFC 7646, at run time) lifts the mark at once.
+    if (m.expiresAt > this.clock.now() && !this.validator.ntas.covers(name)) return m.step;
     this.marks.delete(k);
     return undefined;
   }

@@ -14,6 +14,7 @@ import { instruments } from '../telemetry/instruments.ts';
 import { traced } from '../telemetry/trace.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
+import { Observer, type ClientInfo, type Tier as ObservedTier } from '../operations/observer.ts';
 import { admit } from './admit.ts';
 import type { ChaosOptions } from './options.ts';
 import { hotKey, type HotAnswers } from './hot-answers.ts';
@@ -29,6 +30,8 @@ export interface PipelineDeps {
   /** Exposure policy (policy/guard.ts): client limits, cookies, UDP response-rate limiting. */
   guard?: ExposureGuard;
   clock?: Clock;
+  /** The query log and dnstap; they see the queries whose transport describes the client. */
+  observer?: Observer;
 }
 
 /** Answers one client message. Never throws: a bug becomes a logged SERVFAIL. */
@@ -38,13 +41,13 @@ export interface Pipeline {
    * reply is cut to what the client can take. `null` for stream transports (TCP), where only
    * the 65 535-byte message limit applies. Resolves to undefined when nothing is to be sent.
    */
-  handle(message: Buffer, maxUdpSize: number | null, padBlock?: number, source?: string): Promise<Buffer | undefined>;
+  handle(message: Buffer, maxUdpSize: number | null, padBlock?: number, source?: string, observed?: ClientInfo): Promise<Buffer | undefined>;
   /**
    * For transports that need more than the bytes (DoH, the JSON API): a stream transport's
    * reply with what it says, or `malformed` when the message cannot be read as a query at all
    * (HTTP answers that with 400, RFC 8484 §4.2.1). Always made from records, never the hot tier.
    */
-  answer(message: Buffer, padBlock: number, source?: string): Promise<Answered>;
+  answer(message: Buffer, padBlock: number, source?: string, observed?: ClientInfo): Promise<Answered>;
   /**
    * The hot-tier reply to a plain query, synchronously, or undefined (then call `handle`), or
    * null when the query was answered by sending nothing (a limit dropped it). `source` is the
@@ -65,7 +68,7 @@ type Step =
   /** Answered without a question: the question could not be read (FORMERR), or the opcode is unknown. */
   | { kind: 'unread'; reply: Buffer; rcode: number; reason: string }
   | { kind: 'hot'; reply: Buffer }
-  | { kind: 'reply'; reply: Buffer; content: ReplyContent };
+  | { kind: 'reply'; reply: Buffer; content: ReplyContent; tier?: ObservedTier };
 
 const NO_RECORDS: readonly never[] = [];
 
@@ -224,33 +227,47 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (hot && content.ede === undefined && (content.rcode === Rcode.NOERROR || content.rcode === Rcode.NXDOMAIN)) {
         hot.store(key, content.rcode, content.authentic ? Flag.AD : 0, content.answer, content.authority);
       }
-      return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock, option), content };
+      return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock, option), content, tier: 'resolved' };
     } catch (err) {
       log.error('pipeline bug; answering SERVFAIL', { err: String((err as Error)?.stack ?? err) });
       return internalErrorReply(message, log);
     }
   }
 
-  async function handle(message: Buffer, maxUdpSize: number | null, padBlock = 0, source?: string): Promise<Buffer | undefined> {
+  /** What was sent (after response-rate limiting) and the step that made it. */
+  async function respond(message: Buffer, maxUdpSize: number | null, padBlock: number, source: string | undefined): Promise<[Buffer | undefined, Step]> {
     const client = guard && source !== undefined ? newContext(source) : undefined;
     const step = await run(message, maxUdpSize, padBlock, padBlock === 0, client);
-    if (step.kind === 'drop') return undefined;
+    if (step.kind === 'drop') return [undefined, step];
     // UDP response-rate limiting, unless a valid server cookie proved the client's address.
-    if (!client || !guard || maxUdpSize === null || client.verified) return step.reply;
+    if (!client || !guard || maxUdpSize === null || client.verified) return [step.reply, step];
     guard.see(client.source);
     const verdict = guard.judge(step.reply, clock.now());
-    if (verdict === Verdict.SEND) return step.reply;
+    if (verdict === Verdict.SEND) return [step.reply, step];
     if (verdict === Verdict.DROP) {
       countDrop(Drop.RATE_LIMIT);
-      return undefined;
+      return [undefined, step];
     }
     // A reply without a readable question is header-only: already as small as a slip.
-    if (step.kind === 'unread' || client.questionEnd === 0) return step.reply;
-    return slipReply(message, client.questionEnd, client.edns, client.dnssecOk, client.cookie);
+    if (step.kind === 'unread' || client.questionEnd === 0) return [step.reply, step];
+    return [slipReply(message, client.questionEnd, client.edns, client.dnssecOk, client.cookie), step];
   }
 
-  async function answer(message: Buffer, padBlock: number, source?: string): Promise<Answered> {
+  /** The observer sees a query when it is on and the transport described the client. */
+  async function handle(message: Buffer, maxUdpSize: number | null, padBlock = 0, source?: string, observed?: ClientInfo): Promise<Buffer | undefined> {
+    const observer = deps.observer;
+    if (!observer?.active || !observed) return (await respond(message, maxUdpSize, padBlock, source))[0];
+    const start = Observer.now();
+    const [reply, step] = await respond(message, maxUdpSize, padBlock, source);
+    observer.note(observed, message, reply, start, tierOf(step), step.kind === 'reply' ? step.content.ede?.code : undefined);
+    return reply;
+  }
+
+  async function answer(message: Buffer, padBlock: number, source?: string, observed?: ClientInfo): Promise<Answered> {
+    const observer = deps.observer;
+    const start = observer?.active && observed ? Observer.now() : -1;
     const step = await run(message, null, padBlock, false, guard && source !== undefined ? newContext(source) : undefined);
+    if (start >= 0) observer!.note(observed!, message, step.kind === 'drop' ? undefined : step.reply, start, tierOf(step), step.kind === 'reply' ? step.content.ede?.code : undefined);
     switch (step.kind) {
       case 'reply': {
         // A truncated reply carries no records: describe what was sent, not what was resolved.
@@ -271,6 +288,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   return { handle, answer, fromHot };
+}
+
+function tierOf(step: Step): ObservedTier {
+  return step.kind === 'hot' ? 'hot' : step.kind === 'reply' ? (step.tier ?? 'local') : 'local';
 }
 
 function newContext(source: string): ClientContext {

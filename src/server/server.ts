@@ -1,6 +1,7 @@
 // Starts the front-ends: a UDP socket and a TCP listener on each listen address, then DoH and
 // DoT, all sharing one pipeline; closes them all gracefully (stop accepting, drain, close).
 
+import type { Observer } from '../operations/observer.ts';
 import type { Logger } from '../util/log.ts';
 import type { ListenAddress, ServerOptions } from './options.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -22,7 +23,7 @@ export interface RunningServer {
 /** Port 0: UDP takes a free port, TCP must get the same one; retry when TCP finds it taken. */
 const EPHEMERAL_ATTEMPTS = 8;
 
-export async function startServer(options: ServerOptions, pipeline: Pipeline, log: Logger): Promise<RunningServer> {
+export async function startServer(options: ServerOptions, pipeline: Pipeline, log: Logger, observer?: Observer): Promise<RunningServer> {
   const frontends: { close(): Promise<void> }[] = [];
   const addresses: ListenAddress[] = [];
   const close = async (): Promise<void> => {
@@ -30,7 +31,7 @@ export async function startServer(options: ServerOptions, pipeline: Pipeline, lo
   };
   try {
     for (const at of options.listen) {
-      const pair = await listenPair(at, options, pipeline, log);
+      const pair = await listenPair(at, options, pipeline, log, observer);
       frontends.push(pair.udp, pair.tcp);
       addresses.push({ ...at, port: pair.udp.port });
     }
@@ -43,9 +44,9 @@ export async function startServer(options: ServerOptions, pipeline: Pipeline, lo
   }
 }
 
-async function listenPair(at: ListenAddress, options: ServerOptions, pipeline: Pipeline, log: Logger): Promise<{ udp: UdpFrontend; tcp: TcpFrontend }> {
+async function listenPair(at: ListenAddress, options: ServerOptions, pipeline: Pipeline, log: Logger, observer: Observer | undefined): Promise<{ udp: UdpFrontend; tcp: TcpFrontend }> {
   for (let attempt = 1; ; attempt++) {
-    const udp = await UdpFrontend.listen(at, pipeline, log).catch((err: NodeJS.ErrnoException) => {
+    const udp = await UdpFrontend.listen(at, pipeline, log, observer).catch((err: NodeJS.ErrnoException) => {
       throw new ListenError(at, 'UDP', err);
     });
     try {

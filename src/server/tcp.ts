@@ -4,6 +4,7 @@
 import net from 'node:net';
 import { HEADER_SIZE } from '../dns/wire.ts';
 import { counters, countReply, Transport, type TransportId } from '../telemetry/counters.ts';
+import type { ClientInfo } from '../operations/observer.ts';
 import type { Logger } from '../util/log.ts';
 import type { ListenAddress, TcpOptions } from './options.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -80,10 +81,14 @@ class Connection {
   private ending = false;
   private readonly transport: TransportId;
 
+  /** For the query log and dnstap; made once per connection. */
+  private readonly client: ClientInfo;
+
   constructor(socket: net.Socket, pipeline: Pipeline, options: TcpOptions, log: Logger, transport: TransportId, onClose: () => void) {
     this.socket = socket;
     this.transport = transport;
     counters.connections[transport]!++;
+    this.client = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, transport: transport === Transport.DOT ? 'dot' : 'tcp', serverAddress: socket.localAddress, serverPort: socket.localPort };
     this.pipeline = pipeline;
     this.options = options;
     this.log = log;
@@ -134,7 +139,7 @@ class Connection {
   private async answer(message: Buffer): Promise<void> {
     this.inFlight++;
     try {
-      const reply = await this.pipeline.handle(message, null, 0, this.socket.remoteAddress);
+      const reply = await this.pipeline.handle(message, null, 0, this.socket.remoteAddress, this.client);
       if (reply !== undefined && !this.closed && this.socket.writable) {
         countReply(this.transport, reply);
         const frame = Buffer.allocUnsafe(2 + reply.length);

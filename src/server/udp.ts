@@ -4,6 +4,7 @@
 import dgram from 'node:dgram';
 import { EDNS_UDP_SIZE } from '../dns/constants.ts';
 import { countReply, Transport } from '../telemetry/counters.ts';
+import { Observer, type ClientInfo } from '../operations/observer.ts';
 import type { Logger } from '../util/log.ts';
 import type { ListenAddress } from './options.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -17,14 +18,18 @@ export class UdpFrontend {
   /** The socket is closed: replies still being computed are dropped. */
   private closed = false;
   private drained: (() => void) | undefined;
+  private readonly observer: Observer | undefined;
 
-  private constructor(socket: dgram.Socket, pipeline: Pipeline, log: Logger) {
+  private constructor(socket: dgram.Socket, pipeline: Pipeline, log: Logger, observer: Observer | undefined) {
     this.socket = socket;
     this.pipeline = pipeline;
+    this.observer = observer;
     // A failed send (e.g. to an unroutable source) must not end the process; it is rare, so log it.
     socket.on('error', (err) => log.warn('udp socket error', { err: err.message }));
     socket.on('message', (msg, rinfo) => {
       if (this.closing) return;
+      // The query log or dnstap is on: the observed path (one branch when they are off).
+      if (observer?.active) return this.observe(msg, rinfo);
       // Cache hits are answered synchronously; everything else takes the async pipeline.
       const hit = pipeline.fromHot(msg, EDNS_UDP_SIZE, rinfo.address);
       if (hit) {
@@ -35,7 +40,7 @@ export class UdpFrontend {
     });
   }
 
-  static listen(at: ListenAddress, pipeline: Pipeline, log: Logger): Promise<UdpFrontend> {
+  static listen(at: ListenAddress, pipeline: Pipeline, log: Logger, observer?: Observer): Promise<UdpFrontend> {
     return new Promise((resolve, reject) => {
       // SO_REUSEPORT only for node:cluster workers (reuse-port.ts); ipv6Only keeps [::] from
       // also taking IPv4, so each listen address means what it says.
@@ -47,7 +52,7 @@ export class UdpFrontend {
       socket.once('error', reject);
       socket.bind({ address: at.address, port: at.port }, () => {
         socket.off('error', reject);
-        resolve(new UdpFrontend(socket, pipeline, log));
+        resolve(new UdpFrontend(socket, pipeline, log, observer));
       });
     });
   }
@@ -56,10 +61,22 @@ export class UdpFrontend {
     return this.socket.address().port;
   }
 
-  private async answer(msg: Buffer, port: number, address: string): Promise<void> {
+  private observe(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const local = this.socket.address();
+    const client: ClientInfo = { address: rinfo.address, port: rinfo.port, transport: 'udp', serverAddress: local.address, serverPort: local.port };
+    const start = Observer.now();
+    const hit = this.pipeline.fromHot(msg, EDNS_UDP_SIZE, rinfo.address);
+    if (hit) {
+      this.socket.send(hit, rinfo.port, rinfo.address);
+      this.observer!.note(client, msg, hit, start, 'hot');
+    } else if (hit === undefined) void this.answer(msg, rinfo.port, rinfo.address, client);
+    else this.observer!.note(client, msg, undefined, start, 'local'); // a limit dropped it
+  }
+
+  private async answer(msg: Buffer, port: number, address: string, client?: ClientInfo): Promise<void> {
     this.inFlight++;
     try {
-      const reply = await this.pipeline.handle(msg, EDNS_UDP_SIZE, 0, address);
+      const reply = await this.pipeline.handle(msg, EDNS_UDP_SIZE, 0, address, client);
       if (reply === undefined || this.closed) return;
       countReply(Transport.UDP, reply);
       // While draining, wait for the send so that close() cannot discard a reply still queued.

@@ -18,6 +18,8 @@ export interface ControlledLogger extends Logger {
   level: LogLevel;
   /** Whether a line at this level is written; lets a caller skip building fields it would drop. */
   enabled(level: LogLevel): boolean;
+  /** A line at info level written at any level but silent (the query log the operator turned on). */
+  notice(msg: string, fields?: LogFields): void;
   /** Writes the pending "suppressed N times" lines now (at exit). */
   flushRepeats(): void;
 }
@@ -79,6 +81,9 @@ export function createLogger(level: LogLevel = 'info', opts: LoggerOptions | ((l
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
+    notice: (m, f) => {
+      if (logger.level !== 'silent') line('info', m, f);
+    },
     flushRepeats() {
       for (const [msg, r] of repeats) reportRepeat(msg, r);
       repeats.clear();

@@ -3,6 +3,7 @@
 // flushed with the real `andns cache flush`, and stopped by PID in t.after.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,10 @@ export interface AndnsProcess {
   child: ChildProcess;
   port: number;
   controlPort: number;
+  /** The config file it was started with (rewrite it, then reload). */
+  configFile: string;
+  /** Flags that point an `andns` command at this process's control endpoint. */
+  controlArgs: string[];
   stderr(): string;
   /** What it printed on stdout so far (the start-up lines). */
   stdout(): string;
@@ -61,9 +66,15 @@ let configs = 0;
 export async function startAndns(t: After, sim: SimOnSockets, config: Record<string, unknown>, extra: string[] = []): Promise<AndnsProcess> {
   const file = join(sim.dir, `config-${process.pid}-${configs++}.json`);
   writeFileSync(file, JSON.stringify({ doh: { plainListen: [] }, ...config }));
-  const args = [ANDNS, 'serve', '--config', file, '--root-hints', sim.hints, '--upstream-port', String(sim.host.port), '--allow-local-upstream', '--no-dnssec', '--log-level', 'warn'];
+  // Flags override the file: validation stays off unless the config turns it on.
+  const dnssec = config['dnssec'] === true ? [] : ['--no-dnssec'];
+  const args = [ANDNS, 'serve', '--config', file, '--root-hints', sim.hints, '--upstream-port', String(sim.host.port), '--allow-local-upstream', ...dnssec, ...(config['logLevel'] ? [] : ['--log-level', 'warn'])];
   const hasListen = extra.includes('--listen');
-  const child = spawn(process.execPath, [...args, ...(hasListen ? [] : ['--listen', '127.0.0.1:0']), '--control', '127.0.0.1:0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The control endpoint on TCP wants a token file only its owner can read.
+  const token = join(sim.dir, `control-${process.pid}.token`);
+  writeFileSync(token, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  const control = ['--control', '127.0.0.1:0', '--control-token', token];
+  const child = spawn(process.execPath, [...args, ...(hasListen ? [] : ['--listen', '127.0.0.1:0']), ...control, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -88,11 +99,13 @@ export async function startAndns(t: After, sim: SimOnSockets, config: Record<str
     child,
     port,
     controlPort,
+    configFile: file,
+    controlArgs: ['--control', `127.0.0.1:${controlPort}`, '--control-token', token],
     stderr: () => err,
     stdout: () => out,
     query: (name, type = 'A') => stubQuery('127.0.0.1', port, { name, type, timeoutMs: 5000 }) as Promise<Reply>,
     async flush(...flushArgs) {
-      const { stdout } = await run(process.execPath, [ANDNS, 'cache', 'flush', ...flushArgs, '--control', `127.0.0.1:${controlPort}`]);
+      const { stdout } = await run(process.execPath, [ANDNS, 'cache', 'flush', ...flushArgs, '--control', `127.0.0.1:${controlPort}`, '--control-token', token]);
       return stdout;
     },
     async stop(signal = 'SIGTERM') {

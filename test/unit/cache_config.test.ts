@@ -50,11 +50,29 @@ test('cache_config: bad values name the key (or flag) and never show a password'
   fails({ sharedCache: { hotMaxAge: 5 } }, /^config: sharedCache\.hotMaxAge: unknown key/);
 });
 
-test('cache_config: the control endpoint listens on loopback only', () => {
-  assert.deepEqual(load({ control: { listen: ['[::1]:5380'] } }).control, { address: '::1', port: 5380, family: 6 });
-  assert.deepEqual(load({}, { control: '127.0.0.2:5380' }).control, { address: '127.0.0.2', port: 5380, family: 4 });
+test('cache_config: the control endpoint listens on loopback only, with a token file only its owner reads', () => {
+  const token = join(dir, 'control.token');
+  writeFileSync(token, `${'f'.repeat(64)}\n`, { mode: 0o600 });
+  const c = load({ control: { listen: ['[::1]:5380'], tokenFile: 'control.token' } }).control;
+  assert.deepEqual(c?.listen, { address: '::1', port: 5380, family: 6 });
+  assert.equal(c?.tokenFile, token, 'the token file is relative to the config file');
+  assert.deepEqual(load({}, { control: '127.0.0.2:5380', controlToken: token }).control?.listen, { address: '127.0.0.2', port: 5380, family: 4 });
+  fails({ control: { listen: ['127.0.0.1:5380'] } }, /^config: control\.tokenFile: required by control\.listen/);
   fails({ control: { listen: ['0.0.0.0:5380'] } }, /^config: control\.listen\[0\]: "0.0.0.0:5380" is not a loopback address/);
   fails({}, /^config: --control: "10.0.0.1:5380" is not a loopback address/, { control: '10.0.0.1:5380' });
+  const socket = load({ control: { socket: 'andns.sock' } }).control;
+  assert.equal(socket?.socket, join(dir, 'andns.sock'));
+  assert.equal(socket?.tokenFile, undefined, 'a Unix socket needs no token');
+});
+
+test('operations config: query log and dnstap keys and flags', () => {
+  assert.deepEqual(load({}).queryLog, { enabled: false, sampleRate: 0.01 });
+  assert.deepEqual(load({ queryLog: { enabled: true, sampleRate: 0.5 } }).queryLog, { enabled: true, sampleRate: 0.5 });
+  assert.deepEqual(load({}, { queryLog: true, queryLogSample: '1' }).queryLog, { enabled: true, sampleRate: 1 });
+  fails({ queryLog: { sampleRate: 2 } }, /^config: queryLog\.sampleRate: 2 is not a number from 0 to 1/);
+  fails({}, /^config: --query-log-sample: "lots" is not a number from 0 to 1/, { queryLogSample: 'lots' });
+  assert.equal(load({ dnstap: { file: 'tap.fstrm' } }).dnstap.file, join(dir, 'tap.fstrm'));
+  fails({ dnstap: { fil: 'x' } }, /^config: dnstap\.fil: unknown key/);
 });
 
 test('cache_config: workers need fixed ports', () => {
