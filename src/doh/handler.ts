@@ -2,6 +2,7 @@
 // turns GET/POST into a DNS message (RFC 8484 §4.1) or JSON parameters into one, hands it to the
 // shared pipeline, and turns the answer into a response with the right status and headers.
 
+import type { ClientInfo } from '../operations/observer.ts';
 import type { Pipeline } from '../server/pipeline.ts';
 import { cacheControl } from './freshness.ts';
 import { DNS_JSON, jsonAnswer, jsonQuery } from './json.ts';
@@ -24,6 +25,8 @@ export interface RequestHead {
   contentLength: string | undefined;
   /** The client's address as the socket sees it (per-client limits); absent: none apply. */
   remoteAddress?: string | undefined;
+  /** The client's port, for dnstap. */
+  remotePort?: number | undefined;
 }
 
 export interface HttpReply {
@@ -74,19 +77,24 @@ function decodeDnsParam(value: string): Buffer | undefined {
   return Buffer.from(bare, 'base64url');
 }
 
+/** The client as the query log and dnstap describe it. */
+function observed(head: RequestHead): ClientInfo | undefined {
+  return head.remoteAddress === undefined ? undefined : { address: head.remoteAddress, port: head.remotePort ?? 0, transport: 'doh' };
+}
+
 export function createDohHandler(pipeline: Pipeline, dohPath: string): DohHandler {
-  async function wire(message: Buffer, source: string | undefined): Promise<HttpReply> {
-    const answered = await pipeline.answer(message, RESPONSE_PAD_BLOCK, source);
+  async function wire(message: Buffer, head: RequestHead): Promise<HttpReply> {
+    const answered = await pipeline.answer(message, RESPONSE_PAD_BLOCK, head.remoteAddress, observed(head));
     if (answered.kind === 'malformed') return text(400, `DNS message does not parse: ${answered.reason}`);
     countReply(Transport.DOH, answered.reply);
     // RFC 8484 §4.2.1: every DNS reply, whatever its rcode, is a 200.
     return reply(200, DNS_MESSAGE, answered.reply, { 'cache-control': cacheControl(answered.content) });
   }
 
-  async function json(params: URLSearchParams, source: string | undefined): Promise<HttpReply> {
+  async function json(params: URLSearchParams, head: RequestHead): Promise<HttpReply> {
     const query = jsonQuery(params);
     if (!query.ok) return jsonError(400, query.error);
-    const answered = await pipeline.answer(query.message, 0, source);
+    const answered = await pipeline.answer(query.message, 0, head.remoteAddress, observed(head));
     if (answered.kind === 'malformed') return jsonError(400, `query does not parse: ${answered.reason}`);
     countReply(Transport.DOH, answered.reply);
     const body = jsonAnswer(answered.reply, answered.content, query.name, query.type);
@@ -102,7 +110,7 @@ export function createDohHandler(pipeline: Pipeline, dohPath: string): DohHandle
     const body = await readBody(MAX_BODY_BYTES);
     if (body === undefined) return text(413, `a DNS message is at most ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
     if (body.length === 0) return text(400, 'empty body');
-    return wire(body, head.remoteAddress);
+    return wire(body, head);
   }
 
   return async function handle(head, readBody) {
@@ -114,12 +122,12 @@ export function createDohHandler(pipeline: Pipeline, dohPath: string): DohHandle
     if (method === 'OPTIONS') return { status: 204, headers: { allow: METHODS, ...CORS }, body: Buffer.alloc(0) };
     const json400 = isJson || wantsJson(head.accept);
     if (method === 'GET' || method === 'HEAD') {
-      if (isJson || url.searchParams.has('name')) return json(url.searchParams, head.remoteAddress);
+      if (isJson || url.searchParams.has('name')) return json(url.searchParams, head);
       const dns = url.searchParams.get('dns');
       if (dns === null) return json400 ? jsonError(400, 'missing name parameter') : text(400, 'missing dns parameter');
       const message = decodeDnsParam(dns);
       if (message === undefined) return text(400, 'dns parameter is not base64url');
-      return wire(message, head.remoteAddress);
+      return wire(message, head);
     }
     if (method === 'POST' && isDoh) return post(head, readBody);
     const error = json400 ? jsonError : text;

@@ -52,6 +52,7 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse, handle
         contentType: req.headers['content-type'],
         contentLength: req.headers['content-length'],
         remoteAddress: req.socket.remoteAddress,
+        remotePort: req.socket.remotePort,
       },
       (max) => readCapped(req, max),
     );

@@ -47,6 +47,7 @@ async function serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHtt
         contentType: headers['content-type'],
         contentLength: headers['content-length'],
         remoteAddress: stream.session?.socket?.remoteAddress,
+        remotePort: stream.session?.socket?.remotePort,
       },
       async (max) => {
         const body = await readCapped(stream, max);

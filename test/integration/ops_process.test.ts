@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { simOnSockets, startAndns, type AndnsProcess } from '../harness/andns-processes.ts';
+import { portOf } from '../harness/listening.ts';
 import { until } from '../harness/store-contract.ts';
 import { freePort } from '../peers/ports.ts';
 
@@ -46,16 +47,18 @@ function keepQuerying(p: AndnsProcess, names: string[], stop: () => boolean): Pr
 test('ops: the query log and dnstap of a real process; dnstap-read decodes every query and response', async (t) => {
   const sim = await simOnSockets(t, 11);
   const tap = join(sim.dir, 'andns.dnstap');
-  const p = await startAndns(t, sim, { queryLog: { enabled: true, sampleRate: 1 }, dnstap: { file: tap, identity: 'node-7' } });
+  const p = await startAndns(t, sim, { queryLog: { enabled: true, sampleRate: 1 }, dnstap: { file: tap, identity: 'node-7' }, doh: { plainListen: ['127.0.0.1:0'] } });
   const names = sim.names.slice(0, 5);
   for (const n of names) assert.equal((await p.query(n)).rcode, 'NOERROR');
   for (const n of names) assert.equal((await p.query(n)).rcode, 'NOERROR'); // hot-tier hits
   const tcp = await run('dig', ['@127.0.0.1', '-p', String(p.port), '+tcp', '+tries=1', names[0]!, 'A']);
   assert.match(tcp.stdout, /status: NOERROR/);
+  const doh = await fetch(`http://127.0.0.1:${portOf(p.stdout(), 'DoH')}/dns-query?name=${names[1]}&type=A`, { headers: { accept: 'application/dns-json' } });
+  assert.equal(doh.status, 200);
   assert.equal(await p.stop(), 0);
 
   const queries = logLines(p).filter((l) => l['msg'] === 'query');
-  assert.equal(queries.length, 11, p.stderr());
+  assert.equal(queries.length, 12, p.stderr());
   for (const q of queries) {
     assert.equal(q['client'], '127.0.0.0/24', 'a prefix, never the address');
     assert.equal(q['qtype'], 'A');
@@ -66,14 +69,16 @@ test('ops: the query log and dnstap of a real process; dnstap-read decodes every
   assert.deepEqual(queries.slice(5, 10).map((q) => q['tier']), ['hot', 'hot', 'hot', 'hot', 'hot']);
   assert.deepEqual(queries.slice(0, 5).map((q) => q['qname']), names);
   assert.equal(queries[10]!['transport'], 'tcp');
+  assert.equal(queries[11]!['transport'], 'doh');
 
-  // BIND's reader: 11 queries and 11 responses, with our identity, addresses and DNS messages.
+  // BIND's reader: 12 queries and 12 responses, with our identity, addresses and DNS messages.
   const { stdout: yaml } = await run('dnstap-read', ['-y', tap], { maxBuffer: 16 << 20 });
-  assert.equal((yaml.match(/^ {2}type: CLIENT_QUERY$/gm) ?? []).length, 11, yaml.slice(0, 3000));
-  assert.equal((yaml.match(/^ {2}type: CLIENT_RESPONSE$/gm) ?? []).length, 11);
-  assert.equal((yaml.match(/^identity: "?node-7"?$/gm) ?? []).length, 22);
-  assert.equal((yaml.match(/^ {2}query_address: "?127\.0\.0\.1"?$/gm) ?? []).length, 22);
+  assert.equal((yaml.match(/^ {2}type: CLIENT_QUERY$/gm) ?? []).length, 12, yaml.slice(0, 3000));
+  assert.equal((yaml.match(/^ {2}type: CLIENT_RESPONSE$/gm) ?? []).length, 12);
+  assert.equal((yaml.match(/^identity: "?node-7"?$/gm) ?? []).length, 24);
+  assert.equal((yaml.match(/^ {2}query_address: "?127\.0\.0\.1"?$/gm) ?? []).length, 24);
   assert.equal((yaml.match(/^ {2}socket_protocol: TCP$/gm) ?? []).length, 2);
+  assert.equal((yaml.match(/^ {2}socket_protocol: DOH$/gm) ?? []).length, 2, 'dnstap-read knows DoH (SocketProtocol 4)');
   for (const n of names) assert.ok(yaml.includes(`${n}.`), `${n} in a decoded message`);
   assert.match(yaml, /status: NOERROR/);
 });
