@@ -20,7 +20,7 @@ const USAGE = `usage:
   ${CACHE_USAGE}
   ${STATS_USAGE}
   ${NTA_USAGE}
-  andns ${RELOAD_USAGE}
+  ${RELOAD_USAGE}
   andns COMMAND --help   (every flag with its default)
 `;
 

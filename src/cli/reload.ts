@@ -4,7 +4,7 @@
 import { controlCall, controlClientFlags } from './control-client.ts';
 import { flagHelp, parseFlags, UsageError } from './flags.ts';
 
-export const RELOAD_USAGE = 'andns reload | restart  [--control ADDR:PORT|PATH] [--control-token FILE] [--config FILE]';
+export const RELOAD_USAGE = 'andns reload | andns restart  [--control ADDR:PORT|PATH] [--control-token FILE] [--config FILE]';
 const SUMMARY = `reload: the running andns reads its config file again and applies the log level, work limits,
 forward zones, negative trust anchors and query log without dropping a query (as SIGHUP does);
 what needs a restart is listed. A config with an error is refused and the running one stays.
