@@ -1,17 +1,23 @@
 // The operations listener of the real `andns serve` process: dig queries move the Prometheus
 // families that curl scrapes from /metrics; /readyz turns 503 on SIGTERM while queries are
-// still answered during the grace period; with --workers 2 one scrape adds up both workers.
+// still answered during the grace period; with --workers 2 one scrape adds up both workers;
+// a dead Redis shows in /readyz and the breaker series; validation outcomes are counted.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startAndns, simOnSockets, type AndnsProcess } from '../harness/andns-processes.ts';
 import { portOf } from '../harness/listening.ts';
 import { freePort } from '../peers/ports.ts';
-import { dig, haveBinary } from './frontend-process.ts';
+import { generateInternet, rootHintsText } from '../sim/internet.ts';
+import { serveNetwork } from '../sim/socket-host.ts';
+import { dig, haveBinary, startServe } from './frontend-process.ts';
 
 const run = promisify(execFile);
 
@@ -156,3 +162,92 @@ test('operations: with --workers 2 one scrape adds up both workers; /readyz list
   assert.ok(get(after, 'andns_process_resident_memory_bytes') > 3 * 30_000_000);
   assert.equal(await andns.stop(), 0);
 });
+
+test('operations: Redis down is reported in /readyz and the breaker series, not fatal', async (t) => {
+  if (!(await haveBinary('curl', '--version'))) return t.skip('curl missing');
+  const sim = await simOnSockets(t, 13);
+  // A port nothing listens on: every Redis command fails, the breaker opens, answers go on.
+  const dead = await freePort();
+  const andns = await startAndns(t, sim, {
+    sharedCache: { redis: [`redis://127.0.0.1:${dead}`], redisConnectTimeoutMs: 200 },
+    health: { drainGraceMs: 0, canaryIntervalMs: 200, canaryMaxAgeMs: 5_000 },
+  }, ['--metrics', '127.0.0.1:0']);
+  const ops = await opsPort(andns);
+  const ready = await waitReady(ops);
+  assert.equal(ready.status, 200, ready.body);
+  // Enough lookups for the breaker to trip (5 consecutive failures).
+  for (const name of sim.names.slice(0, 6)) assert.equal((await andns.query(name)).rcode, 'NOERROR');
+  const report = JSON.parse((await curl(ops, '/readyz')).body) as { ready: boolean; sharedCache: string };
+  assert.ok(['open', 'half-open'].includes(report.sharedCache), `breaker ${report.sharedCache}`);
+  const s = await scrape(ops);
+  assert.equal(get(s, 'andns_redis_breaker_state{state="closed"}'), 0);
+  assert.equal(get(s, 'andns_redis_breaker_state{state="open"}') + get(s, 'andns_redis_breaker_state{state="half-open"}'), 1);
+  assert.ok(get(s, 'andns_redis_breaker_trips_total') >= 1);
+  assert.ok(get(s, 'andns_cache_store_errors_total') > 0);
+  const timed = [...s].filter(([k]) => k.startsWith('andns_redis_command_duration_seconds_count{command=')).reduce((n, [, v]) => n + v, 0);
+  assert.ok(timed >= 5, `failed commands are timed too (${timed})`);
+  assert.equal(s.has('andns_cache_memory_bytes{tier="embedded_store"}'), false, 'no embedded store beside Redis');
+  assert.equal(await andns.stop(), 0);
+});
+
+test('operations: DNSSEC validation outcomes are counted (signed simulated internet)', async (t) => {
+  if (!(await haveBinary('dig', '-v')) || !(await haveBinary('curl', '--version'))) return t.skip('dig or curl missing');
+  const internet = generateInternet({ seed: 5, zones: 16, signed: true });
+  const host = await serveNetwork(internet.network);
+  t.after(() => host.close());
+  const dir = mkdtempSync(join(tmpdir(), 'andns-ops-val-'));
+  writeFileSync(join(dir, 'sim.hints'), rootHintsText(internet.rootHints));
+  writeFileSync(join(dir, 'sim.ds'), internet.dnssec!.trustAnchor);
+  const ops = await freePort();
+  const andns = await startServe(['--listen', '127.0.0.1:0', '--root-hints', join(dir, 'sim.hints'), '--trust-anchors', join(dir, 'sim.ds'),
+    '--upstream-port', String(host.port), '--allow-local-upstream', '--no-ipv6-upstream', '--log-level', 'warn', '--metrics', `127.0.0.1:${ops}`, '--drain-grace-ms', '0'], 1);
+  t.after(() => andns.stop());
+  const port = String(andns.ports.get('127.0.0.1')!);
+  const secure = internet.catalogue.find((e) => e.type === 'A' && e.dnssec?.status === 'secure' && e.rcode === 'NOERROR')!.name;
+  const bogus = internet.catalogue.find((e) => e.dnssec?.status === 'bogus')!;
+  assert.equal((await dig('dig', ['-p', port, '@127.0.0.1', '+dnssec', secure, 'A'])).status, 'NOERROR');
+  assert.equal((await dig('dig', ['-p', port, '@127.0.0.1', '+dnssec', bogus.name, bogus.type])).status, 'SERVFAIL');
+  const s = await scrape(ops);
+  assert.ok(get(s, 'andns_resolver_dnssec_validations_total{outcome="secure"}') > 0);
+  assert.ok(get(s, 'andns_resolver_dnssec_validations_total{outcome="bogus"}') > 0);
+  assert.ok(get(s, 'andns_queries_total{transport="udp",rcode="SERVFAIL"}') >= 1);
+});
+
+test('operations: queries dropped by response-rate limiting are counted, replies and drops add up', async (t) => {
+  if (!(await haveBinary('dig', '-v')) || !(await haveBinary('curl', '--version'))) return t.skip('dig or curl missing');
+  const sim = await simOnSockets(t, 17);
+  const andns = await startAndns(t, sim, {}, ['--metrics', '127.0.0.1:0', '--drain-grace-ms', '0', '--rate-limit', '2', '--rate-limit-slip', '0', '--rate-limit-exempt', 'none']);
+  const ops = await opsPort(andns);
+  const name = sim.names[0]!;
+  assert.equal((await dig('dig', ['-p', String(andns.port), '@127.0.0.1', name, 'A'])).status, 'NOERROR');
+  const before = await scrape(ops);
+  // A burst of the same question from one socket: past 2 per second, RRL drops (slip 0).
+  const socket = dgram.createSocket('udp4');
+  let replies = 0;
+  socket.on('message', () => replies++);
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  const burst = 30;
+  for (let id = 1; id <= burst; id++) {
+    const q = Buffer.from(dnsQuery(id, name));
+    await new Promise<void>((resolve, reject) => socket.send(q, andns.port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+  }
+  // Every datagram is handled by the time a later query on another socket is answered.
+  await dig('dig', ['-p', String(andns.port), '@127.0.0.1', '+tries=1', 'version.bind', 'TXT', 'CH']);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  socket.close();
+  const after = await scrape(ops);
+  const dropped = get(after, 'andns_queries_dropped_total{reason="ratelimit"}') - get(before, 'andns_queries_dropped_total{reason="ratelimit"}');
+  assert.ok(replies < burst && dropped > 0, `replies ${replies}, dropped ${dropped}`);
+  assert.equal(dropped + replies, burst, 'each query of the burst was answered or counted as dropped');
+});
+
+/** A minimal RD=1 query for NAME A (RFC 1035 §4.1). */
+function dnsQuery(id: number, name: string): Uint8Array {
+  const labels = name.split('.').filter((l) => l !== '');
+  const qname = Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0])]);
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(id, 0);
+  header.writeUInt16BE(0x0100, 2);
+  header.writeUInt16BE(1, 4);
+  return Buffer.concat([header, qname, Buffer.from([0, 1, 0, 1])]);
+}
