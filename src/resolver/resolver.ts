@@ -97,7 +97,10 @@ export class Resolver {
     // RFC 4035 §3.2.2: CD=1 asks for the data unvalidated; the client validates it itself.
     const mode: Mode = !this.validation ? 'raw' : q.checkingDisabled ? 'cd' : 'validate';
     try {
-      const found = q.recursionDesired ? await this.lookup(q.qname, q.qtype, work, mode) : await this.fromCacheOnly(q.qname, q.qtype, work, mode);
+      const looked = q.recursionDesired ? await this.lookup(q.qname, q.qtype, work, mode) : await this.fromCacheOnly(q.qname, q.qtype, work, mode);
+      // A CD=1 client validates for itself: no AD, even for data the cache holds as secure
+      // (RFC 4035 §3.2.2, RFC 6840 §5.7; Knot Resolver does the same).
+      const found = q.checkingDisabled ? withoutStatus(looked) : looked;
       return q.dnssecOk || q.qtype === TYPE_RRSIG ? found : withoutDnssecRecords(found);
     } catch (err) {
       if (err instanceof WorkLimitExceeded) {
@@ -270,6 +273,12 @@ function withStatus(r: Finished, statuses: (DnssecStatus | undefined)[]): Finish
   if (statuses.every((s) => s === undefined)) return r;
   const weakest = statuses.find((s) => s !== 'secure') ?? 'secure';
   return { ...r, status: weakest };
+}
+
+function withoutStatus(r: Finished): Finished {
+  if ((r.kind !== 'answer' && r.kind !== 'nodata' && r.kind !== 'nxdomain') || r.status === undefined) return r;
+  const { status: _, ...rest } = r;
+  return rest;
 }
 
 /** RFC 8482 §4.2: answer ANY with one synthesised HINFO instead of everything at the name. */

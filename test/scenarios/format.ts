@@ -151,8 +151,8 @@ function field(text: string): [string, string | undefined] {
 function flagsOf(tokens: string[], file: string, line: number): Map<string, boolean> {
   const out = new Map<string, boolean>();
   for (const t of tokens) {
-    const m = /^([+-])(do|cd|rd|tcp|noedns)$/i.exec(t);
-    if (!m) throw new ScenarioError(file, line, `"${t}" is not a query flag (+do, -rd, +cd, +tcp, +noedns)`);
+    const m = /^([+-])(do|cd|rd|ad|tcp|noedns)$/i.exec(t);
+    if (!m) throw new ScenarioError(file, line, `"${t}" is not a query flag (+do, -rd, +cd, +ad, +tcp, +noedns)`);
     out.set(m[2]!.toLowerCase(), m[1] === '+');
   }
   return out;

@@ -75,7 +75,7 @@ async function queryStep(pipeline: { handle(m: Buffer, max: number | null): Prom
   const query = dnsPacket.encode({
     type: 'query',
     id: 0x5ce0,
-    flags: (rd ? dnsPacket.RECURSION_DESIRED : 0) | (cd ? dnsPacket.CHECKING_DISABLED : 0),
+    flags: (rd ? dnsPacket.RECURSION_DESIRED : 0) | (cd ? dnsPacket.CHECKING_DISABLED : 0) | (f.get('ad') ? dnsPacket.AUTHENTIC_DATA : 0),
     questions: [{ name: step.qname, type: step.qtype as dnsPacket.RecordType, class: 'IN' }],
     additionals: edns ? [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: f.get('do') ? dnsPacket.DNSSEC_OK : 0, options: [] } as unknown as dnsPacket.Answer] : [],
   });
