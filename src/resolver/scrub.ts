@@ -16,6 +16,11 @@ export interface AskedQuestion {
   zone: string;
   name: string;
   type: number;
+  /**
+   * Only in-bailiwick glue (default). false also takes the additional-section addresses of the
+   * NS names from outside the zone asked (Unbound's harden-glue: no) — weaker against poisoning.
+   */
+  hardenGlue?: boolean;
 }
 
 interface Chain {
@@ -94,11 +99,15 @@ export function scrubReply(reply: Message, asked: AskedQuestion, maxLinks = Infi
     // Referral: NS for a zone strictly below the one asked, on the way to the name.
     const ns = authority.find((s) => s.type === T.NS && s.name !== asked.zone && isSubdomain(name, s.name));
     if (ns && !soa) {
-      const glue = nsAddresses([ns], reply, inZone);
+      const glue = nsAddresses([ns], reply, asked.hardenGlue === false ? () => true : inZone);
       const ds = authority.filter((s) => s.type === T.DS && s.name === ns.name);
       return { kind: 'referral', child: ns.name, ns, glue, ds };
     }
-    if (!soa && !authoritative) return { kind: 'lame', reason: 'neither answer, referral nor authoritative' };
+    // Records of another type at the name (A for an AAAA question) show the server holds the
+    // name: a NODATA without SOA, as the peers read it, not a lame server (RFC 2308 §2.2).
+    const holdsName = answer.some((s) => s.name === name);
+    if (!soa && !authoritative && !holdsName) return { kind: 'lame', reason: 'neither answer, referral nor authoritative' };
+    if (holdsName && !soa) return { kind: 'nodata', name, soa, proof, chain, authoritative };
   }
   if (soa || (authoritative && chain.length === 0)) return { kind: 'nodata', name, soa, proof, chain, authoritative };
   // A chain that stops inside the zone with no data and no SOA proves nothing about its
