@@ -155,6 +155,7 @@ function makeValidator(v: ValidationConfig, clock: Clock): Validator {
   return new Validator({
     trustAnchors: parseTrustAnchors(v.trustAnchors.join('\n')),
     negativeTrustAnchors: v.negativeTrustAnchors,
+    limits: { minRsaBits: v.minRsaKeyBits },
     now: () => clock.now() / 1000,
   });
 }

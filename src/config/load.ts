@@ -29,7 +29,13 @@ export interface Overrides {
   upstreamPort?: string;
   qnameMinimisation?: boolean;
   ipv6Upstream?: boolean;
+  ipv4Upstream?: boolean;
   allowLocalUpstream?: boolean;
+  qnameMinimisationType?: string;
+  doNotQueryLocalhost?: boolean;
+  rootPriming?: boolean;
+  hardenGlue?: boolean;
+  minRsaKeyBits?: string;
   dnssec?: boolean;
   trustAnchors?: string;
   logLevel?: string;
@@ -68,6 +74,8 @@ export interface Overrides {
 export interface ValidationConfig {
   readonly trustAnchors: readonly string[];
   readonly negativeTrustAnchors: readonly string[];
+  /** Smallest RSA modulus validated (RFC 8624 §3.1); smaller keys make their zone insecure. */
+  readonly minRsaKeyBits: number;
 }
 
 /** The whole configuration, frozen; each module is handed only its own part. */
@@ -163,6 +171,14 @@ function applyOverrides(config: FileConfig, o: Overrides, cwd: string): FileConf
   if (o.qnameMinimisation !== undefined) out.qnameMinimisation = o.qnameMinimisation;
   if (o.ipv6Upstream !== undefined) out.ipv6Upstream = o.ipv6Upstream;
   if (o.allowLocalUpstream !== undefined) out.allowLocalUpstream = o.allowLocalUpstream;
+  if (o.ipv4Upstream !== undefined) out.ipv4Upstream = o.ipv4Upstream;
+  if (o.qnameMinimisationType !== undefined) {
+    out.qnameMinimisationType = fieldChecks.qnameMinimisationType(o.qnameMinimisationType.toUpperCase(), '--qname-minimisation-type');
+  }
+  if (o.doNotQueryLocalhost !== undefined) out.doNotQueryLocalhost = o.doNotQueryLocalhost;
+  if (o.rootPriming !== undefined) out.rootPriming = o.rootPriming;
+  if (o.hardenGlue !== undefined) out.hardenGlue = o.hardenGlue;
+  if (o.minRsaKeyBits !== undefined) out.minRsaKeyBits = fieldChecks.minRsaKeyBits(numeric(o.minRsaKeyBits), '--min-rsa-key-bits');
   if (o.dnssec !== undefined) out.dnssec = o.dnssec;
   if (o.trustAnchors !== undefined) out.trustAnchors = { file: resolve(cwd, o.trustAnchors) };
   if (o.logLevel !== undefined) out.logLevel = fieldChecks.logLevel(o.logLevel, '--log-level');
@@ -232,12 +248,19 @@ function build(c: FileConfig): AndnsConfig {
       upstreamPort: c.upstreamPort,
       qnameMinimisation: c.qnameMinimisation,
       ipv6Upstream: c.ipv6Upstream,
+      ipv4Upstream: c.ipv4Upstream,
+      qnameMinimisationType: c.qnameMinimisationType,
       allowLocalUpstream: c.allowLocalUpstream,
+      doNotQueryLocalhost: c.doNotQueryLocalhost,
+      rootPriming: c.rootPriming,
+      hardenGlue: c.hardenGlue,
       forwardZones: c.forwardZones,
       limits: c.limits,
     },
     cache: c.cache,
-    validation: c.dnssec ? { trustAnchors: loadTrustAnchors(c.trustAnchors), negativeTrustAnchors: c.negativeTrustAnchors } : undefined,
+    validation: c.dnssec
+      ? { trustAnchors: loadTrustAnchors(c.trustAnchors), negativeTrustAnchors: c.negativeTrustAnchors, minRsaKeyBits: c.minRsaKeyBits }
+      : undefined,
     logLevel: c.logLevel,
     sharedCache: sharedCacheOptions(c.sharedCache),
     hotAnswersMaxBytes: c.sharedCache.hotAnswersMaxBytes,

@@ -27,8 +27,19 @@ export interface FileConfig {
   rootHints: Source<ServerHint[]>;
   upstreamPort: number;
   qnameMinimisation: boolean;
+  /** RFC 9156 §3: minimised queries ask for A (default) or NS. */
+  qnameMinimisationType: 'A' | 'NS';
   ipv6Upstream: boolean;
+  ipv4Upstream: boolean;
   allowLocalUpstream: boolean;
+  /** Refuse loopback upstreams even where allowLocalUpstream allows private ranges. */
+  doNotQueryLocalhost: boolean;
+  /** Prime the root with a ". NS" query (RFC 8109); off, every upstream query comes from a client's. */
+  rootPriming: boolean;
+  /** Glue only from inside the zone asked (out-of-bailiwick glue ignored). */
+  hardenGlue: boolean;
+  /** Smallest RSA modulus, in bits, that DNSSEC validation uses; smaller keys make a zone insecure. */
+  minRsaKeyBits: number;
   /** DNSSEC validation (RFC 4035 §5); false answers everything unvalidated, without AD. */
   dnssec: boolean;
   trustAnchors: Source<string[]>;
@@ -77,8 +88,14 @@ export const defaultFileConfig: FileConfig = {
   rootHints: { file: DEFAULT_ROOT_HINTS_FILE },
   upstreamPort: 53,
   qnameMinimisation: true,
+  qnameMinimisationType: 'A',
   ipv6Upstream: true,
+  ipv4Upstream: true,
   allowLocalUpstream: false,
+  doNotQueryLocalhost: false,
+  rootPriming: true,
+  hardenGlue: true,
+  minRsaKeyBits: 1024,
   dnssec: true,
   trustAnchors: { file: DEFAULT_TRUST_ANCHORS_FILE },
   negativeTrustAnchors: [],
@@ -226,8 +243,15 @@ export const fieldChecks = {
   rootHints: stringOr<Source<ServerHint[]>>(fileName, inlineHints),
   upstreamPort: integer(1, 65_535),
   qnameMinimisation: boolean,
+  qnameMinimisationType: oneOf(['A', 'NS'] as const),
   ipv6Upstream: boolean,
+  ipv4Upstream: boolean,
   allowLocalUpstream: boolean,
+  doNotQueryLocalhost: boolean,
+  rootPriming: boolean,
+  hardenGlue: boolean,
+  // RFC 3110 §2: 512..4096 bits; RFC 8624 §3.1 recommends at least 1024 for validation.
+  minRsaKeyBits: integer(512, 4096),
   dnssec: boolean,
   trustAnchors: stringOr<Source<string[]>>(fileName, inlineAnchors),
   negativeTrustAnchors: arrayOf(domainName),
@@ -262,6 +286,9 @@ export function checkFileConfig(value: unknown): FileConfig {
 export function checkConsistency(config: FileConfig): void {
   checkCluster(config);
   checkHealth(config.health);
+  if (!config.ipv4Upstream && !config.ipv6Upstream) {
+    throw new ConfigError('ipv4Upstream', 'false, and ipv6Upstream is false too: no server could be asked');
+  }
   if (config.cache.minTtl > config.cache.maxTtl) {
     throw new ConfigError('cache.minTtl', `${config.cache.minTtl} is greater than cache.maxTtl (${config.cache.maxTtl})`);
   }

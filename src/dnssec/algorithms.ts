@@ -9,8 +9,10 @@
 //   (Limits.allowSha1Signatures) makes them unsupported, i.e. such zones become insecure
 //   (RFC 4035 §5.2), never bogus. If the platform's OpenSSL refuses SHA-1 signatures
 //   (e.g. a FIPS or RHEL-9 crypto policy), verification throws and we report "unsupported".
-// - RSA moduli below 1024 bits (RFC 8624 §3.1 / RFC 3110 §2 floor) or above 4096 bits
-//   (RFC 3110 §2 ceiling; also bounds verification cost) are treated as unsupported.
+// - RSA moduli below the minimum (Limits.minRsaBits, 1024 by default: RFC 8624 §3.1; the
+//   operator may choose 512..4096) or above 4096 bits (RFC 3110 §2 ceiling; also bounds
+//   verification cost) are unsupported. A zone whose only keys are unsupported is insecure,
+//   not bogus (RFC 4035 §5.2, RFC 6840 §5.2; see keys.ts).
 // - Anything else (RSAMD5, DSA, GOST, private algorithms) is unsupported.
 
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
@@ -37,6 +39,8 @@ const ALGORITHMS: Record<number, AlgInfo> = {
 };
 
 export const MIN_RSA_BITS = 1024;
+/** The lowest minimum an operator may configure (RFC 3110 §2: 512 bits). */
+export const FLOOR_RSA_BITS = 512;
 export const MAX_RSA_BITS = 4096;
 
 /** Whether signatures of this algorithm are validated at all (see the policy above). */
@@ -71,8 +75,12 @@ function rsaBits(n: Buffer): number {
 const imported = new WeakMap<Buffer, KeyObject | null>();
 
 /** The KeyObject for a DNSKEY's public key, or undefined when unsupported or malformed. */
-export function importPublicKey(algorithm: number, key: Buffer, allowSha1 = true): KeyObject | undefined {
+export function importPublicKey(algorithm: number, key: Buffer, allowSha1 = true, minRsaBits = MIN_RSA_BITS): KeyObject | undefined {
   if (!isSupportedAlgorithm(algorithm, allowSha1)) return undefined;
+  if (ALGORITHMS[algorithm]!.kind === 'rsa') {
+    const parsed = parseRsaKey(key);
+    if (!parsed || rsaBits(parsed.n) < minRsaBits) return undefined;
+  }
   let cached = imported.get(key);
   if (cached === undefined) {
     cached = buildKey(ALGORITHMS[algorithm]!, key) ?? null;
@@ -87,7 +95,7 @@ function buildKey(info: AlgInfo, key: Buffer): KeyObject | undefined {
       const parsed = parseRsaKey(key);
       if (!parsed) return undefined;
       const bits = rsaBits(parsed.n);
-      if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) return undefined;
+      if (bits < FLOOR_RSA_BITS || bits > MAX_RSA_BITS) return undefined;
       return createPublicKey({ key: { kty: 'RSA', n: b64u(parsed.n), e: b64u(parsed.e) }, format: 'jwk' });
     }
     if (key.length !== info.keyLength) return undefined;

@@ -3,7 +3,7 @@
 import { EdeCode } from '../dns/constants.ts';
 import type { RRset } from '../cache/record-cache.ts';
 import type { RR } from '../dns/message.ts';
-import { isSupportedAlgorithm } from './algorithms.ts';
+import { importPublicKey, isSupportedAlgorithm } from './algorithms.ts';
 import { dnskeyData, dnskeyRdata, dsData, dsDigest, keyTag } from './canonical.ts';
 import { Digest, KeyFlag, type Ede } from './constants.ts';
 import { verifyRRset, type SigContext } from './rrsig.ts';
@@ -71,8 +71,18 @@ export function keysFromAnchorKeys(zone: string, dnskeys: RRset, anchorKeys: RR[
   return selfSigned(zone, dnskeys, entry, ctx);
 }
 
-/** The DNSKEY RRset must be signed by one of the entry keys (RFC 4035 §5.2, last steps). */
+/**
+ * The DNSKEY RRset must be signed by one of the entry keys (RFC 4035 §5.2, last steps). When
+ * every key the DS or anchor points at is one the validator cannot use (an RSA modulus below
+ * the minimum, a malformed key of a supported algorithm), there is no supported path into the
+ * zone: insecure, as for an unsupported algorithm (RFC 4035 §5.2, RFC 6840 §5.2), never bogus.
+ */
 function selfSigned(zone: string, dnskeys: RRset, entry: RR[], ctx: SigContext): KeysVerdict {
+  const { limits } = ctx.budget;
+  const usable = entry.filter((k) => importPublicKey(dnskeyData(k).algorithm, dnskeyData(k).key, limits.allowSha1Signatures, limits.minRsaBits));
+  if (usable.length === 0) {
+    return verdict('insecure', EdeCode.UNSUPPORTED_DNSKEY_ALGORITHM, `DNSKEY of ${zone} unsupported (algorithm or key size)`);
+  }
   const check = verifyRRset(dnskeys, zone, entry, ctx);
   if (check.status === 'bogus') return { status: 'bogus', reason: check.reason, ede: check.ede };
   return { status: 'secure', keys: dnskeys.records, ttl: check.ttl };

@@ -27,6 +27,8 @@ export interface Limits {
   clockSkew: number;
   /** Validate RSASHA1 (5, 7) signatures; false treats them as unsupported (insecure). */
   allowSha1Signatures: boolean;
+  /** Smallest RSA modulus validated; smaller keys are unsupported (RFC 8624 §3.1: 1024). */
+  minRsaBits: number;
   /** Accept SHA-1 DS digests (type 1) when no stronger digest is offered (RFC 4509 §3). */
   allowSha1Ds: boolean;
   /** Seconds a bogus key state is remembered, to avoid re-validating a storm (RFC 4035 §4.7). */
@@ -42,6 +44,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxChainDepth: 32,
   clockSkew: 300,
   allowSha1Signatures: true,
+  minRsaBits: 1024,
   allowSha1Ds: true,
   bogusTtl: 60,
 });

@@ -85,6 +85,20 @@ function typeList(tokens: string[]): string[] {
 
 const b64 = (tokens: string[]): Buffer => Buffer.from(tokens.join(''), 'base64');
 
+/**
+ * Algorithm mnemonics (RFC 4034 Appendix A.1, RFC 5155 §2, RFC 5702, RFC 6605, RFC 8080):
+ * presentation form may give the mnemonic instead of the number (RFC 4034 §5.3, §2.2).
+ */
+const ALGORITHM_MNEMONICS: Record<string, number> = {
+  RSAMD5: 1, DH: 2, DSA: 3, RSASHA1: 5, 'DSA-NSEC3-SHA1': 6, 'RSASHA1-NSEC3-SHA1': 7, RSASHA256: 8, RSASHA512: 10,
+  'ECC-GOST': 12, ECDSAP256SHA256: 13, ECDSAP384SHA384: 14, ED25519: 15, ED448: 16, INDIRECT: 252, PRIVATEDNS: 253, PRIVATEOID: 254,
+};
+
+function algorithm(token: string | undefined): number {
+  const mnemonic = token === undefined ? undefined : ALGORITHM_MNEMONICS[token.toUpperCase()];
+  return mnemonic ?? num(token, 'algorithm', 255);
+}
+
 /** Decodes the RDATA of one DNSSEC type from presentation tokens into a dns-packet record. */
 export function dnssecRecord(owner: string, ttl: number, type: string, rd: string[]): RR {
   const base = { name: owner, ttl, class: 'IN' as const };
@@ -95,14 +109,14 @@ export function dnssecRecord(owner: string, ttl: number, type: string, rd: strin
         type: 'DS',
         data: {
           keyTag: num(rd[0], 'key tag', 0xffff),
-          algorithm: num(rd[1], 'algorithm', 255),
+          algorithm: algorithm(rd[1]),
           digestType: num(rd[2], 'digest type', 255),
           digest: Buffer.from(rd.slice(3).join(''), 'hex'),
         },
       };
     case 'DNSKEY':
       if (rd[1] !== '3') throw new PresentationError(`DNSKEY protocol must be 3 (RFC 4034 §2.1.2), got ${rd[1]}`);
-      return { ...base, type: 'DNSKEY', data: { flags: num(rd[0], 'flags', 0xffff), algorithm: num(rd[2], 'algorithm', 255), key: b64(rd.slice(3)) } };
+      return { ...base, type: 'DNSKEY', data: { flags: num(rd[0], 'flags', 0xffff), algorithm: algorithm(rd[2]), key: b64(rd.slice(3)) } };
     case 'RRSIG': {
       const covered = typeNumber(rd[0] ?? '');
       if (covered === undefined) throw new PresentationError(`bad type covered ${rd[0]}`);
@@ -111,7 +125,7 @@ export function dnssecRecord(owner: string, ttl: number, type: string, rd: strin
         type: 'RRSIG',
         data: {
           typeCovered: packetTypeString(covered),
-          algorithm: num(rd[1], 'algorithm', 255),
+          algorithm: algorithm(rd[1]),
           labels: num(rd[2], 'labels', 255),
           originalTTL: num(rd[3], 'original TTL', 0xffffffff),
           expiration: parseSigTime(rd[4]),

@@ -110,7 +110,7 @@ export function verifyRRset(rrset: RRset, zone: string, keys: RR[], ctx: SigCont
       if (spent >= limits.maxVerificationsPerRRset) {
         return bogus(EdeCode.DNSSEC_BOGUS, `more than ${limits.maxVerificationsPerRRset} verifications for ${rrset.name}`);
       }
-      const key = importPublicKey(sig.algorithm, dnskeyData(k).key, limits.allowSha1Signatures);
+      const key = importPublicKey(sig.algorithm, dnskeyData(k).key, limits.allowSha1Signatures, limits.minRsaBits);
       if (!key) {
         note(failure(2, EdeCode.UNSUPPORTED_DNSKEY_ALGORITHM, `DNSKEY ${sig.keyTag} of ${zone} unusable`));
         continue;

@@ -115,7 +115,8 @@ export class Iterator {
           continue;
         }
       }
-      const askType = minimised ? T.A : type;
+      // RFC 9156 §3: A (as Unbound) or NS (as Knot Resolver) for the minimised names.
+      const askType = minimised ? (this.d.options.qnameMinimisationType === 'NS' ? T.NS : T.A) : type;
       const reply = await this.askZone(servers, target, askType, work);
       if (!reply || (minimised && reply.kind === 'nxdomain')) {
         // Relaxed minimisation: some servers answer errors or NXDOMAIN to empty non-terminals;
@@ -220,6 +221,8 @@ export class Iterator {
   /** The root's servers: from the cache once primed (RFC 8109), else from the hints. */
   private async rootServers(work: Work): Promise<ZoneServers> {
     let ns = await this.d.cache.getRRset('.', T.NS);
+    // Priming off: the hints are the root's servers (every upstream query is then a client's).
+    if (!ns && this.d.options.rootPriming === false) return this.hintServers();
     if (!ns) {
       this.priming ??= this.primeRoot(work).finally(() => (this.priming = undefined));
       await this.priming;
@@ -260,10 +263,15 @@ export class Iterator {
    */
   private async askZone(servers: ZoneServers, name: string, type: number, work: Work): Promise<Usable | undefined> {
     const { options } = this.d;
-    const policy = { ipv6: options.ipv6Upstream, allowLocal: options.allowLocalUpstream ?? false };
+    const policy = {
+      ipv6: options.ipv6Upstream,
+      ipv4: options.ipv4Upstream ?? true,
+      allowLocal: options.allowLocalUpstream ?? false,
+      noLoopback: options.doNotQueryLocalhost ?? false,
+    };
     const list = new ServerList(servers.zone, servers.nsNames, policy, this.d.infra);
     for (const ns of servers.nsNames) list.add(ns, servers.known.get(ns) ?? (await this.cachedAddresses(ns)));
-    const ask = { zone: servers.zone, name, type, recursionDesired: servers.forward };
+    const ask = { zone: servers.zone, name, type, recursionDesired: servers.forward, hardenGlue: options.hardenGlue ?? true };
     for (;;) {
       for (let address = list.next(); address !== undefined; address = list.next()) {
         const reply = await this.limitedAsk(address, ask, work);
@@ -313,7 +321,8 @@ export class Iterator {
   }
 
   private addressTypes(): number[] {
-    return this.d.options.ipv6Upstream ? [T.A, T.AAAA] : [T.A];
+    const { ipv6Upstream, ipv4Upstream } = this.d.options;
+    return [...(ipv4Upstream ?? true ? [T.A] : []), ...(ipv6Upstream ? [T.AAAA] : [])];
   }
 }
 

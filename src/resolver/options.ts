@@ -44,7 +44,17 @@ export interface ResolverOptions {
   /** The port every upstream query goes to (53; tests point it at simulated servers). */
   upstreamPort: number;
   qnameMinimisation: boolean;
+  /** The type of minimised queries: A (Unbound's choice, the default) or NS (Knot Resolver's); RFC 9156 §3 allows both. */
+  qnameMinimisationType?: 'A' | 'NS';
   ipv6Upstream: boolean;
+  /** Query servers over IPv4 (default true); false leaves IPv6 only. */
+  ipv4Upstream?: boolean;
+  /** Prime the root (RFC 8109) before the first query (default true); false asks the hints directly. */
+  rootPriming?: boolean;
+  /** Never query loopback addresses, even when allowLocalUpstream allows private ones (Unbound's do-not-query-localhost). */
+  doNotQueryLocalhost?: boolean;
+  /** Use glue only from inside the bailiwick of the zone asked (default true, Unbound's harden-glue). */
+  hardenGlue?: boolean;
   /** Send queries to loopback/private/special-use addresses (the simulated internet needs it). */
   allowLocalUpstream?: boolean;
   forwardZones: ForwardZone[];

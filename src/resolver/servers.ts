@@ -6,8 +6,18 @@ import { isIP } from 'node:net';
 import { EXPLORE_PROBABILITY, type InfraCache } from './infra.ts';
 import { isSpecialUse } from './special-use.ts';
 
+/** 127.0.0.0/8 and ::1 (also as an IPv4-mapped address). */
+function isLoopback(address: string): boolean {
+  const a = address.toLowerCase();
+  return a.startsWith('127.') || a === '::1' || /^(0{0,4}:){1,6}:?0*1$/.test(a) || a.startsWith('::ffff:127.');
+}
+
 export interface AddressPolicy {
   ipv6: boolean;
+  /** IPv4 servers may be asked (default true). */
+  ipv4?: boolean;
+  /** Refuse loopback even when allowLocal allows private ranges (do-not-query-localhost). */
+  noLoopback?: boolean;
   /** Allow loopback/private/special-use server addresses (tests, labs); off on the internet. */
   allowLocal: boolean;
 }
@@ -33,7 +43,8 @@ export class ServerList {
   add(ns: string, addresses: string[]): void {
     const usable = addresses.filter((a) => {
       const family = isIP(a);
-      if (family === 0 || (family === 6 && !this.policy.ipv6)) return false;
+      if (family === 0 || (family === 6 && !this.policy.ipv6) || (family === 4 && this.policy.ipv4 === false)) return false;
+      if (this.policy.noLoopback && isLoopback(a)) return false;
       // A poisoned or careless NS address must not turn us against the operator's own network.
       return this.policy.allowLocal || !isSpecialUse(a);
     });

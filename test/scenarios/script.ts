@@ -16,6 +16,8 @@ import { algorithmNumber, ScenarioError, type Entry, type KeySpec, type Scenario
 const RCODES: Record<string, number> = { ...Rcode, YXDOMAIN: 6, NOTAUTH: 9 };
 const FLAG_BITS: Record<string, number> = { AA: Flag.AA, TC: Flag.TC, RA: Flag.RA, AD: Flag.AD, CD: Flag.CD, RD: Flag.RD };
 
+const MNEMONICS: Record<number, string> = { 5: 'RSASHA1', 7: 'RSASHA1-NSEC3-SHA1', 8: 'RSASHA256', 10: 'RSASHA512', 13: 'ECDSAP256SHA256', 14: 'ECDSAP384SHA384', 15: 'ED25519', 16: 'ED448' };
+
 const keyPairs = new Map<string, SigningKey>();
 
 /** Key material per (algorithm, size, role, ordinal), made once per process: RSA is slow to generate. */
@@ -138,12 +140,14 @@ export class ScenarioWorld {
   anchorText(text: string, line: number): string {
     if (!text.includes('@')) return text;
     const rr = this.record(text, line);
+    // "mnemonic": the algorithm written as its mnemonic (RFC 4034 §5.3), e.g. RSASHA256.
+    const alg = (n: number): string => (/\bmnemonic\b/.test(text) ? (MNEMONICS[n] ?? String(n)) : String(n));
     if (rr.type === 'DS') {
       const d = rr.data as { keyTag: number; algorithm: number; digestType: number; digest: Buffer };
-      return `${rr.name} ${rr.ttl} IN DS ${d.keyTag} ${d.algorithm} ${d.digestType} ${d.digest.toString('hex').toUpperCase()}`;
+      return `${rr.name} ${rr.ttl} IN DS ${d.keyTag} ${alg(d.algorithm)} ${d.digestType} ${d.digest.toString('hex').toUpperCase()}`;
     }
     const d = rr.data as DnskeyData;
-    return `${rr.name} ${rr.ttl} IN DNSKEY ${d.flags} 3 ${d.algorithm} ${d.key.toString('base64')}`;
+    return `${rr.name} ${rr.ttl} IN DNSKEY ${d.flags} 3 ${alg(d.algorithm)} ${d.key.toString('base64')}`;
   }
 
   /** The servers as the memory transport sees them. */
