@@ -77,7 +77,10 @@ export async function serve(args: string[]): Promise<number> {
   }
   if (readiness) {
     readiness.listening = true;
-    readiness.start();
+    const first = readiness.start();
+    // A worker joins the primary's /readyz ready (or failing) rather than half-started, so a
+    // rolling restart's replacement does not turn the node's readiness off for a moment.
+    if (cluster.isWorker) await first;
   }
   const running = server;
   const lines = listeningLines(running);

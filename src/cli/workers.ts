@@ -337,8 +337,9 @@ async function startPrimaryOperations(config: AndnsConfig, log: Logger, d: Prima
         const replies = await Promise.all(workers.map((w) => d.ask(w, { type: 'health' }, OPS_TIMEOUT_MS)));
         const reports = replies.map((r, i) => (r.type === 'health' && r.report ? r.report : { pid: workers[i]!.process.pid, ready: false, error: 'worker did not answer' }));
         const draining = d.draining();
-        // At least: during a rolling restart a replacement serves beside the worker it replaces.
-        const ready = !draining && reports.length >= config.workers && reports.every((r) => r.ready);
+        // As many ready workers as configured: during a rolling restart a replacement (ready
+        // before it joins, serve.ts) serves beside the worker it replaces.
+        const ready = !draining && reports.filter((r) => r.ready).length >= config.workers;
         return { ready, body: { ready, draining, workers: reports } };
       },
     }, log).catch((err: NodeJS.ErrnoException) => {

@@ -59,11 +59,16 @@ export class Readiness {
     };
   }
 
-  /** Runs the canary now and then every canaryIntervalMs (the timer does not hold the process). */
-  start(): void {
-    void this.runCanary();
+  /**
+   * Runs the canary now and then every canaryIntervalMs (the timer does not hold the process).
+   * Resolves when the first run ended, or after canaryIntervalMs, whichever comes first.
+   */
+  start(): Promise<void> {
+    const first = this.runCanary();
     this.timer = setInterval(() => void this.runCanary(), this.config.canaryIntervalMs);
     this.timer.unref();
+    let bound: NodeJS.Timeout | undefined;
+    return Promise.race([first, new Promise<void>((resolve) => (bound = setTimeout(resolve, this.config.canaryIntervalMs)))]).finally(() => clearTimeout(bound));
   }
 
   stop(): void {

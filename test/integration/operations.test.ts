@@ -20,6 +20,7 @@ import { serveNetwork } from '../sim/socket-host.ts';
 import { dig, haveBinary, startServe } from './frontend-process.ts';
 
 const run = promisify(execFile);
+const ANDNS = join(import.meta.dirname, '..', '..', 'src', 'cli', 'andns.js');
 
 /** The operations listener's port, from its start-up line (printed after the DNS and control lines). */
 async function opsPort(andns: AndnsProcess): Promise<number> {
@@ -160,6 +161,23 @@ test('operations: with --workers 2 one scrape adds up both workers; /readyz list
   assert.equal(get(after, 'andns_queries_total{transport="udp",rcode="NOERROR"}') - get(before, 'andns_queries_total{transport="udp",rcode="NOERROR"}'), 24);
   // Three processes' resident memory in one figure: more than any single Node process at rest.
   assert.ok(get(after, 'andns_process_resident_memory_bytes') > 3 * 30_000_000);
+
+  // A rolling restart never turns the node unready: each replacement joins ready.
+  let polling = true;
+  const statuses: number[] = [];
+  const poll = (async () => {
+    while (polling) {
+      statuses.push((await curl(ops, '/readyz')).status);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  })();
+  await run(process.execPath, [ANDNS, 'restart', ...andns.controlArgs], { timeout: 120_000 });
+  polling = false;
+  await poll;
+  assert.ok(statuses.length >= 3, `polled ${statuses.length} times`);
+  assert.deepEqual(statuses.filter((s) => s !== 200), [], `readiness stayed 200 through the rolling restart: ${statuses.join(' ')}`);
+  const pids = (JSON.parse((await curl(ops, '/readyz')).body).workers as { pid: number }[]).map((w) => w.pid);
+  assert.equal(pids.filter((pid) => workers.some((w) => w.pid === pid)).length, 0, 'both workers were replaced');
   assert.equal(await andns.stop(), 0);
 });
 
