@@ -1,6 +1,7 @@
 // Watches queries for the operator: the sampled query log (JSON lines), `--log-level debug`'s
 // line per query, and dnstap. Front-ends test one flag (`active`) before anything else, so
-// with all of it off a query costs one branch (PERFORMANCE.md: the hot path allocates nothing).
+// with all of it off a query costs one branch (PERFORMANCE.md: the hot path allocates nothing);
+// with only the sampled query log on, an unpicked query costs one random number more.
 
 import { isIPv4 } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +24,9 @@ export interface ClientInfo {
 
 /** Where the answer came from: the hot tier, the resolution chain (shared cache or upstream), or andns itself (errors, CHAOS). */
 export type Tier = 'hot' | 'resolved' | 'local';
+
+/** What pick() chose for one query, as bits: no object per query. */
+export const Pick = { LOG: 1, SAMPLED: 2, TAP: 4 } as const;
 
 const RCODE_NAMES = new Map<number, string>(Object.entries(Rcode).map(([k, v]) => [v, k]));
 const VERSION = Buffer.from('andns');
@@ -64,13 +68,20 @@ export class Observer {
     return this.sinks.reduce((n, s) => n + s.dropped, 0);
   }
 
-  /** One query and its reply (undefined: nothing was sent). `startMs` from Observer.now(). */
-  note(client: ClientInfo, query: Buffer, reply: Buffer | undefined, startMs: number, tier: Tier, ede?: number): void {
-    const endMs = performance.now();
-    if (this.sinks.length > 0) this.tap(client, query, reply, startMs, endMs);
-    const debug = this.log.enabled('debug');
+  /**
+   * Whether this query is watched, decided before anything is built for it: 0 (most queries
+   * when only the sampled query log is on), or Pick bits for note().
+   */
+  pick(): number {
     const sampled = this.queryLog.enabled && (this.queryLog.sampleRate >= 1 || Math.random() < this.queryLog.sampleRate);
-    if (!sampled && !debug) return;
+    return (sampled ? Pick.LOG | Pick.SAMPLED : this.log.enabled('debug') ? Pick.LOG : 0) | (this.sinks.length > 0 ? Pick.TAP : 0);
+  }
+
+  /** One picked query and its reply (undefined: nothing was sent). `startMs` from Observer.now(). */
+  note(picked: number, client: ClientInfo, query: Buffer, reply: Buffer | undefined, startMs: number, tier: Tier, ede?: number): void {
+    const endMs = performance.now();
+    if (picked & Pick.TAP) this.tap(client, query, reply, startMs, endMs);
+    if (!(picked & Pick.LOG)) return;
     const peeked = peekQuery(query);
     const rcode = reply && reply.length >= 4 ? reply[3]! & 0x0f : undefined;
     const fields = {
@@ -83,7 +94,7 @@ export class Observer {
       ms: Math.round((endMs - startMs) * 1000) / 1000,
       ...(ede === undefined ? {} : { ede }),
     };
-    if (sampled) this.log.notice('query', fields);
+    if (picked & Pick.SAMPLED) this.log.notice('query', fields);
     else this.log.debug('query', fields);
   }
 

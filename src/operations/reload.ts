@@ -23,6 +23,8 @@ const RESTART_ONLY: (keyof AndnsConfig)[] = ['server', 'sharedCache', 'hotAnswer
 export class Reloader {
   private current: AndnsConfig;
   private readonly hooks: { name: string; hook: ReloadHook }[] = [];
+  /** Config paths (`server.allowFrom`) a hook applies, so they do not count as needing a restart. */
+  private readonly owned = new Set<string>();
   private readonly load: () => AndnsConfig;
   private readonly log: Logger;
 
@@ -36,9 +38,14 @@ export class Reloader {
     return this.current;
   }
 
-  /** A subsystem's way to follow the config: `hook` runs on every reload, in registration order. */
-  register(name: string, hook: ReloadHook): void {
+  /**
+   * A subsystem's way to follow the config: `hook` runs on every reload, in registration order.
+   * `owns` names the config paths it applies inside a part that otherwise needs a restart, e.g.
+   * `['server.allowFrom']`, so that changing them is not reported as needing one.
+   */
+  register(name: string, hook: ReloadHook, owns: string[] = []): void {
     this.hooks.push({ name, hook });
+    for (const path of owns) this.owned.add(path);
   }
 
   /** Loads and applies the config; a config error throws and leaves everything as it was. */
@@ -49,7 +56,7 @@ export class Reloader {
     for (const { name, hook } of this.hooks) {
       if (hook(next, previous)) applied.push(name);
     }
-    const needsRestart: string[] = RESTART_ONLY.filter((k) => JSON.stringify(next[k]) !== JSON.stringify(previous[k]));
+    const needsRestart: string[] = RESTART_ONLY.filter((k) => changed(this.withoutOwned(k, next[k]), this.withoutOwned(k, previous[k])));
     // DNSSEC on/off and the trust anchors are built into the validator at start.
     if (JSON.stringify(next.validation?.trustAnchors) !== JSON.stringify(previous.validation?.trustAnchors)) needsRestart.push('trustAnchors');
     const r = next.resolver;
@@ -59,6 +66,14 @@ export class Reloader {
     this.current = next;
     this.log.info('config reloaded', { applied, needsRestart });
     return { applied, needsRestart };
+  }
+
+  /** The part `key` of a config without the paths hooks own. */
+  private withoutOwned(key: string, value: unknown): unknown {
+    if (typeof value !== 'object' || value === null) return value;
+    const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    for (const path of this.owned) if (path.startsWith(`${key}.`)) delete copy[path.slice(key.length + 1)];
+    return copy;
   }
 }
 

@@ -35,7 +35,7 @@ export async function listenDot(at: ListenAddress, pipeline: Pipeline, options: 
   });
   credentials.attach(server);
   // Wrap, don't add flags (STYLE 8): the TCP code stays as it is; the pipeline it calls pads.
-  const padded: Pipeline = { ...pipeline, handle: (message, maxUdpSize, _pad, source, observed) => pipeline.handle(message, maxUdpSize, RESPONSE_PAD_BLOCK, source, observed) };
+  const padded: Pipeline = { ...pipeline, handle: (message, maxUdpSize, _pad, source, observed, picked) => pipeline.handle(message, maxUdpSize, RESPONSE_PAD_BLOCK, source, observed, picked) };
   const frontend = TcpFrontend.over(server, 'secureConnection', padded, options, log);
   return {
     frontend,

@@ -41,7 +41,7 @@ export interface Pipeline {
    * reply is cut to what the client can take. `null` for stream transports (TCP), where only
    * the 65 535-byte message limit applies. Resolves to undefined when nothing is to be sent.
    */
-  handle(message: Buffer, maxUdpSize: number | null, padBlock?: number, source?: string, observed?: ClientInfo): Promise<Buffer | undefined>;
+  handle(message: Buffer, maxUdpSize: number | null, padBlock?: number, source?: string, observed?: ClientInfo, picked?: number): Promise<Buffer | undefined>;
   /**
    * For transports that need more than the bytes (DoH, the JSON API): a stream transport's
    * reply with what it says, or `malformed` when the message cannot be read as a query at all
@@ -254,20 +254,23 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   /** The observer sees a query when it is on and the transport described the client. */
-  async function handle(message: Buffer, maxUdpSize: number | null, padBlock = 0, source?: string, observed?: ClientInfo): Promise<Buffer | undefined> {
+  /** `picked`: the transport already asked the observer (UDP); otherwise it is asked here. */
+  async function handle(message: Buffer, maxUdpSize: number | null, padBlock = 0, source?: string, observed?: ClientInfo, picked?: number): Promise<Buffer | undefined> {
     const observer = deps.observer;
-    if (!observer?.active || !observed) return (await respond(message, maxUdpSize, padBlock, source))[0];
+    const watch = observer?.active && observed ? (picked ?? observer.pick()) : 0;
+    if (watch === 0) return (await respond(message, maxUdpSize, padBlock, source))[0];
     const start = Observer.now();
     const [reply, step] = await respond(message, maxUdpSize, padBlock, source);
-    observer.note(observed, message, reply, start, tierOf(step), step.kind === 'reply' ? step.content.ede?.code : undefined);
+    observer!.note(watch, observed!, message, reply, start, tierOf(step), step.kind === 'reply' ? step.content.ede?.code : undefined);
     return reply;
   }
 
   async function answer(message: Buffer, padBlock: number, source?: string, observed?: ClientInfo): Promise<Answered> {
     const observer = deps.observer;
-    const start = observer?.active && observed ? Observer.now() : -1;
+    const watch = observer?.active && observed ? observer.pick() : 0;
+    const start = watch !== 0 ? Observer.now() : -1;
     const step = await run(message, null, padBlock, false, guard && source !== undefined ? newContext(source) : undefined);
-    if (start >= 0) observer!.note(observed!, message, step.kind === 'drop' ? undefined : step.reply, start, tierOf(step), step.kind === 'reply' ? step.content.ede?.code : undefined);
+    if (watch !== 0) observer!.note(watch, observed!, message, step.kind === 'drop' ? undefined : step.reply, start, tierOf(step), step.kind === 'reply' ? step.content.ede?.code : undefined);
     switch (step.kind) {
       case 'reply': {
         // A truncated reply carries no records: describe what was sent, not what was resolved.

@@ -29,7 +29,10 @@ export class UdpFrontend {
     socket.on('message', (msg, rinfo) => {
       if (this.closing) return;
       // The query log or dnstap is on: the observed path (one branch when they are off).
-      if (observer?.active) return this.observe(msg, rinfo);
+      if (observer?.active) {
+        const picked = observer.pick();
+        if (picked !== 0) return this.observe(msg, rinfo, picked);
+      }
       // Cache hits are answered synchronously; everything else takes the async pipeline.
       const hit = pipeline.fromHot(msg, EDNS_UDP_SIZE, rinfo.address);
       if (hit) {
@@ -61,22 +64,22 @@ export class UdpFrontend {
     return this.socket.address().port;
   }
 
-  private observe(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  private observe(msg: Buffer, rinfo: dgram.RemoteInfo, picked: number): void {
     const local = this.socket.address();
     const client: ClientInfo = { address: rinfo.address, port: rinfo.port, transport: 'udp', serverAddress: local.address, serverPort: local.port };
     const start = Observer.now();
     const hit = this.pipeline.fromHot(msg, EDNS_UDP_SIZE, rinfo.address);
     if (hit) {
       this.socket.send(hit, rinfo.port, rinfo.address);
-      this.observer!.note(client, msg, hit, start, 'hot');
-    } else if (hit === undefined) void this.answer(msg, rinfo.port, rinfo.address, client);
-    else this.observer!.note(client, msg, undefined, start, 'local'); // a limit dropped it
+      this.observer!.note(picked, client, msg, hit, start, 'hot');
+    } else if (hit === undefined) void this.answer(msg, rinfo.port, rinfo.address, client, picked);
+    else this.observer!.note(picked, client, msg, undefined, start, 'local'); // a limit dropped it
   }
 
-  private async answer(msg: Buffer, port: number, address: string, client?: ClientInfo): Promise<void> {
+  private async answer(msg: Buffer, port: number, address: string, client?: ClientInfo, picked?: number): Promise<void> {
     this.inFlight++;
     try {
-      const reply = await this.pipeline.handle(msg, EDNS_UDP_SIZE, 0, address, client);
+      const reply = await this.pipeline.handle(msg, EDNS_UDP_SIZE, 0, address, client, picked);
       if (reply === undefined || this.closed) return;
       countReply(Transport.UDP, reply);
       // While draining, wait for the send so that close() cannot discard a reply still queued.

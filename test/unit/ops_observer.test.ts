@@ -9,6 +9,15 @@ import { NegativeTrustAnchors } from '../../src/dnssec/anchors.ts';
 import { clientPrefix } from '../../src/operations/observer.ts';
 import { Reloader } from '../../src/operations/reload.ts';
 import { silentLogger } from '../../src/util/log.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function tcpConfig(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'andns-reload-')), 'c.json');
+  writeFileSync(file, JSON.stringify({ tcp: { idleTimeoutMs: 1234 } }));
+  return file;
+}
 
 test('the query log keeps a client prefix, never the address: IPv4 /24, IPv6 /56', () => {
   assert.equal(clientPrefix('192.0.2.77'), '192.0.2.0/24');
@@ -43,6 +52,13 @@ test('reload: hooks see the new config, the report names what applied and what n
   assert.deepEqual(reloader.reload(), { applied: ['logLevel'], needsRestart: ['server'] });
   assert.deepEqual(seen, ['debug']);
   assert.equal(reloader.config.logLevel, 'debug');
+  // A hook that applies a path inside a restart-only part (as allowFrom inside server) owns it.
+  const owning = new Reloader(next, () => next, silentLogger);
+  owning.register('tcp', (n, p) => JSON.stringify(n.server.tcp) !== JSON.stringify(p.server.tcp), ['server.tcp']);
+  const before = next;
+  next = loadConfig({ overrides: { logLevel: 'debug', listen: ['127.0.0.1:5399'] }, configFile: tcpConfig() });
+  assert.deepEqual(owning.reload(), { applied: ['tcp'], needsRestart: [] });
+  next = before;
   const failing = new Reloader(next, () => loadConfig({ overrides: { logLevel: 'loud' } }), silentLogger);
   failing.register('logLevel', () => assert.fail('no hook runs for a config that does not load'));
   assert.throws(() => failing.reload(), ConfigError);
