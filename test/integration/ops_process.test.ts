@@ -168,7 +168,7 @@ test('ops: stats, negative trust anchors at run time, reloads without a dropped 
   assert.equal(await p.stop(), 0);
 });
 
-test('ops: a rolling restart replaces every worker while queries keep being answered', { skip: process.platform !== 'linux' && 'SO_REUSEPORT workers are Linux-only' }, async (t) => {
+test('ops: a rolling restart replaces every worker while queries keep being answered; reload and stats reach every worker', { skip: process.platform !== 'linux' && 'SO_REUSEPORT workers are Linux-only' }, async (t) => {
   const sim = await simOnSockets(t, 17);
   const p = await startAndns(t, sim, {}, ['--workers', '2', '--listen', `127.0.0.1:${await freePort()}`]);
   const workersOf = async (): Promise<number[]> => {
@@ -190,5 +190,13 @@ test('ops: a rolling restart replaces every worker while queries keep being answ
   const now = await workersOf();
   assert.equal(now.length, 2);
   assert.deepEqual(now.filter((pid) => old.includes(pid)), [], 'no old worker left');
+
+  // A reload reaches every worker through the primary, and an NTA added there is in each.
+  const reloaded = await andns(p, 'reload');
+  assert.equal(reloaded.code, 0, reloaded.stderr);
+  assert.equal((JSON.parse(reloaded.stdout) as { workers: unknown[] }).workers.length, 2);
+  assert.equal((await andns(p, 'nta', 'add', 'broken.example')).code, 1, 'validation is off here: an NTA is refused (HTTP 400)');
+  const stats = JSON.parse((await andns(p, 'stats')).stdout) as { workers: { pid: number; negativeTrustAnchors: string[] }[] };
+  assert.deepEqual(stats.workers.map((w) => w.pid).sort(), now);
   assert.equal(await p.stop(), 0);
 });
