@@ -1,8 +1,9 @@
-// Builds the frozen configuration: defaults ← config file ← flags, then reads the files it
-// names (root hints, trust anchors) and splits it into the part each module receives.
+// Builds the frozen configuration: defaults ← config file (JSON or YAML) ← flags, then reads
+// the files it names (root hints, trust anchors) and splits it into the part each module receives.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import type { CacheOptions } from '../cache/options.ts';
 import { parseTrustAnchors } from '../dnssec/anchors.ts';
 import { PresentationError } from '../dnssec/presentation.ts';
@@ -18,7 +19,7 @@ import type { LogLevel } from '../util/log.ts';
 import { ConfigError } from './check.ts';
 import { canaryName, drainGrace, metricsListen, otlpEndpoint, type HealthConfig, type MetricsConfig } from './operations.ts';
 import {
-  checkConsistency, checkFileConfig, DEFAULT_ROOT_HINTS_FILE, DEFAULT_TRUST_ANCHORS_FILE, defaultFileConfig, fieldChecks, isTrustAnchorRecord,
+  checkConsistency, checkFileConfig, DEFAULT_ROOT_HINTS_FILE, defaultFileConfig, fieldChecks, isTrustAnchorRecord,
   urlPath, type FileConfig, type Source,
 } from './schema.ts';
 
@@ -123,7 +124,7 @@ export function loadConfig(options: LoadOptions = {}): AndnsConfig {
   let config: FileConfig = { ...defaultFileConfig };
   if (options.configFile !== undefined) {
     const path = resolve(cwd, options.configFile);
-    config = relativeTo(dirname(path), checkFileConfig(readJson(path)));
+    config = relativeTo(dirname(path), checkFileConfig(readConfigFile(path)));
   } else if (options.fileConfig !== undefined) {
     config = relativeTo(cwd, checkFileConfig(options.fileConfig));
   }
@@ -132,12 +133,21 @@ export function loadConfig(options: LoadOptions = {}): AndnsConfig {
   return deepFreeze(build(config));
 }
 
-function readJson(path: string): unknown {
+/** JSON, or YAML when the name ends in .yaml/.yml (same keys; YAML 1.2 core schema, so `no` stays a string). */
+function readConfigFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError('--config', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (/\.ya?ml$/i.test(path)) {
+    try {
+      // Duplicate keys are errors and alias expansion is bounded (maxAliasCount), as YAML's defaults have it.
+      return parseYaml(text, { schema: 'core', prettyErrors: true });
+    } catch (err) {
+      throw new ConfigError('--config', `${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
   }
   try {
     return JSON.parse(text);
@@ -146,11 +156,13 @@ function readJson(path: string): unknown {
   }
 }
 
-/** File names inside a config file are relative to that file, so a config can travel with its data. */
+/**
+ * File names inside a config file are relative to that file, so a config can travel with its
+ * data; always, even when a name is also that of a file shipped with the package (those are
+ * only the defaults of absent keys: `{ packaged }` sources, never written in a file).
+ */
 function relativeTo(dir: string, config: FileConfig): FileConfig {
-  const shipped = [DEFAULT_ROOT_HINTS_FILE, DEFAULT_TRUST_ANCHORS_FILE];
-  const fix = <T>(source: Source<T>): Source<T> =>
-    'file' in source && !shipped.includes(source.file) ? { file: resolve(dir, source.file) } : source;
+  const fix = <T>(source: Source<T>): Source<T> => ('file' in source ? { file: resolve(dir, source.file) } : source);
   const file = (name: string): string => (name === '' ? name : resolve(dir, name));
   return {
     ...config,
@@ -277,7 +289,7 @@ function build(c: FileConfig): AndnsConfig {
 
 function loadHints(source: Source<ServerHint[]>): { hints: ServerHint[]; origin: string } {
   if ('inline' in source) return { hints: source.inline, origin: 'inline' };
-  const path = source.file === DEFAULT_ROOT_HINTS_FILE ? join(packageRoot(), DEFAULT_ROOT_HINTS_FILE) : source.file;
+  const path = 'packaged' in source ? join(packageRoot(), source.packaged) : source.file;
   const text = readText(path, 'rootHints');
   try {
     return { hints: parseRootHints(text), origin: path };
@@ -289,7 +301,7 @@ function loadHints(source: Source<ServerHint[]>): { hints: ServerHint[]; origin:
 
 /** Reads and parses the anchors now, so a bad or empty anchor set stops start-up (not every query). */
 function loadTrustAnchors(source: Source<string[]>): string[] {
-  const records = 'inline' in source ? source.inline : readAnchorFile(source.file === DEFAULT_TRUST_ANCHORS_FILE ? join(packageRoot(), source.file) : source.file);
+  const records = 'inline' in source ? source.inline : readAnchorFile('packaged' in source ? join(packageRoot(), source.packaged) : source.file);
   if (records.length === 0) throw new ConfigError('trustAnchors', 'no DS or DNSKEY record: give trust anchors, or turn validation off (dnssec: false, --no-dnssec)');
   try {
     parseTrustAnchors(records.join('\n'));

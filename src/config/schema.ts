@@ -5,7 +5,7 @@ import { canonicalName } from '../dns/name.ts';
 import { defaultLimits, type ForwardZone, type ServerHint, type WorkLimits } from '../resolver/options.ts';
 import type { LogLevel } from '../util/log.ts';
 import {
-  arrayOf, boolean, ConfigError, integer, ipAddress, nonEmptyString, object, oneOf, show, stringOr, type Check,
+  arrayOf, boolean, ConfigError, describe, integer, ipAddress, nonEmptyString, object, oneOf, schemaOf, show, stringOr, type Check,
 } from './check.ts';
 import { defaultDohOptions, type DohOptions } from '../doh/options.ts';
 import { defaultTcpOptions, type ListenAddress, type TcpOptions } from '../server/options.ts';
@@ -18,8 +18,12 @@ import {
 } from './control.ts';
 import { checkCluster, defaultSharedCacheConfig, sharedCacheCheck, workersCheck, type SharedCacheConfig } from './cluster.ts';
 
-/** A file name (relative to the config file, or to the working directory for flags), or inline data. */
-export type Source<T> = { file: string } | { inline: T };
+/**
+ * A file name (absolute once loaded: relative to the config file, or to the working directory
+ * for flags), inline data, or a file shipped at the package root: only ever the default, so
+ * that a name written in a config file always means a file beside that config.
+ */
+export type Source<T> = { file: string } | { inline: T } | { packaged: string };
 
 /** The config file as validated, before files it names are read. */
 export interface FileConfig {
@@ -78,14 +82,14 @@ export interface FileConfig {
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
-/** `root.hints` means the IANA file shipped at the package root (resolved by load.ts). */
+/** The IANA root hints, shipped at the package root: the default when rootHints is absent. */
 export const DEFAULT_ROOT_HINTS_FILE = 'root.hints';
-/** `root.ds` means the root's DS records shipped at the package root: KSK-2017 and KSK-2024. */
+/** The root's DS records (KSK-2017 and KSK-2024), shipped at the package root: the default when trustAnchors is absent. */
 export const DEFAULT_TRUST_ANCHORS_FILE = 'root.ds';
 
 export const defaultFileConfig: FileConfig = {
   listen: [{ address: '127.0.0.1', port: 5353, family: 4 }],
-  rootHints: { file: DEFAULT_ROOT_HINTS_FILE },
+  rootHints: { packaged: DEFAULT_ROOT_HINTS_FILE },
   upstreamPort: 53,
   qnameMinimisation: true,
   qnameMinimisationType: 'A',
@@ -97,7 +101,7 @@ export const defaultFileConfig: FileConfig = {
   hardenGlue: true,
   minRsaKeyBits: 1024,
   dnssec: true,
-  trustAnchors: { file: DEFAULT_TRUST_ANCHORS_FILE },
+  trustAnchors: { packaged: DEFAULT_TRUST_ANCHORS_FILE },
   negativeTrustAnchors: [],
   forwardZones: [],
   cache: { ...defaultCacheOptions },
@@ -119,9 +123,11 @@ export const defaultFileConfig: FileConfig = {
   health: { ...defaultHealthConfig },
 };
 
-const fileName: Check<{ file: string }> = (value, path) => ({ file: nonEmptyString(value, path) });
+const fileName: Check<{ file: string }> = describe((value, path) => ({ file: nonEmptyString(value, path) }), {
+  type: 'string', minLength: 1, description: 'a file name, relative to the config file',
+});
 
-const domainName: Check<string> = (value, path) => {
+const domainName: Check<string> = describe((value, path) => {
   const text = nonEmptyString(value, path);
   // RFC 1035 §2.3.4: labels of 1..63 octets, 255 octets in all (253 characters in text form).
   const name = canonicalName(text);
@@ -130,32 +136,32 @@ const domainName: Check<string> = (value, path) => {
     throw new ConfigError(path, `${show(value)} is not a domain name`);
   }
   return name;
-};
+}, { type: 'string', minLength: 1, examples: ['example.com'] });
 
 const serverHint = object<ServerHint>({ name: domainName, addresses: arrayOf(ipAddress, 1) }, { name: '', addresses: [] });
-const requireKeys = <T extends object>(check: Check<T>, keys: (keyof T & string)[]): Check<T> => (value, path) => {
+const requireKeys = <T extends object>(check: Check<T>, keys: (keyof T & string)[]): Check<T> => describe((value, path) => {
   for (const key of keys) {
     if (typeof value === 'object' && value !== null && !(key in value)) throw new ConfigError(`${path}.${key}`, 'required key is missing');
   }
   return check(value, path);
-};
+}, (path) => ({ ...schemaOf(check, path), required: keys }));
 
-const inlineHints: Check<{ inline: ServerHint[] }> = (value, path) => ({
-  inline: arrayOf(requireKeys(serverHint, ['name', 'addresses']), 1)(value, path),
-});
+const hintList = arrayOf(requireKeys(serverHint, ['name', 'addresses']), 1);
+const inlineHints: Check<{ inline: ServerHint[] }> = describe((value, path) => ({ inline: hintList(value, path) }), (path) => schemaOf(hintList, path));
 
 /** A DS or DNSKEY record in presentation form: owner [ttl] [class] DS|DNSKEY rdata (RFC 4034 §2.2, §5.3). */
 const TRUST_ANCHOR = /^\S+\s+(?:\d+\s+)?(?:IN\s+)?(?:DS|DNSKEY)\s+\S.*$/i;
 export function isTrustAnchorRecord(line: string): boolean {
   return TRUST_ANCHOR.test(line.trim());
 }
-const trustAnchorRecord: Check<string> = (value, path) => {
+const trustAnchorRecord: Check<string> = describe((value, path) => {
   if (typeof value !== 'string' || !isTrustAnchorRecord(value)) {
     throw new ConfigError(path, `${show(value)} is not a DS or DNSKEY record ("owner [ttl] [IN] DS|DNSKEY rdata")`);
   }
   return value.trim();
-};
-const inlineAnchors: Check<{ inline: string[] }> = (value, path) => ({ inline: arrayOf(trustAnchorRecord)(value, path) });
+}, { type: 'string', description: 'a DS or DNSKEY record: owner [ttl] [IN] DS|DNSKEY rdata' });
+const anchorList = arrayOf(trustAnchorRecord);
+const inlineAnchors: Check<{ inline: string[] }> = describe((value, path) => ({ inline: anchorList(value, path) }), (path) => schemaOf(anchorList, path));
 
 const forwardZone = requireKeys(
   object<ForwardZone>({ zone: domainName, addresses: arrayOf(ipAddress, 1) }, { zone: '', addresses: [] }),
@@ -203,12 +209,12 @@ const tcp = object<TcpOptions>(
 );
 
 /** An absolute URL path without query or fragment, e.g. /dns-query (RFC 3986 §3.3). */
-export const urlPath: Check<string> = (value, path) => {
+export const urlPath: Check<string> = describe((value, path) => {
   const text = nonEmptyString(value, path);
   if (!/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/.test(text)) throw new ConfigError(path, `${show(value)} is not a URL path like /dns-query`);
   if (text === '/resolve') throw new ConfigError(path, '"/resolve" is the JSON API\'s path');
   return text;
-};
+}, { type: 'string', pattern: "^/[A-Za-z0-9\\-._~!$&'()*+,;=:@%/]*$", not: { const: '/resolve' } });
 
 const doh = object<DohOptions>(
   {
@@ -229,12 +235,12 @@ const dot = object<{ listen: ListenAddress[] }>({ listen: arrayOf(listenAddress)
 const tls = object<{ cert: string; key: string }>({ cert: nonEmptyString, key: nonEmptyString }, { cert: '', key: '' });
 
 /** A TXT character-string holds at most 255 octets (RFC 1035 §3.3). */
-const txtText: Check<string> = (value, path) => {
+const txtText: Check<string> = describe((value, path) => {
   if (typeof value !== 'string' || Buffer.byteLength(value) > 255) {
     throw new ConfigError(path, `${show(value)} is not a string of at most 255 bytes`);
   }
   return value;
-};
+}, { type: 'string', maxLength: 255, description: 'at most 255 bytes (UTF-8)' });
 const chaos = object<{ identity: string; version: string }>({ identity: txtText, version: txtText }, { identity: '', version: '' });
 
 /** Checks of each top-level key; flags reuse them so a bad flag is reported like a bad key. */
@@ -275,11 +281,16 @@ export const fieldChecks = {
   health: healthCheck,
 } satisfies { [K in keyof FileConfig]: Check<FileConfig[K]> };
 
-const fileConfig = object<FileConfig>(fieldChecks, defaultFileConfig);
+export const fileConfigCheck = object<FileConfig>(fieldChecks, defaultFileConfig);
 
-/** Validates a parsed config file; a missing key takes its default. */
+/** Validates a parsed config file; a missing key takes its default. A `$schema` key (for editors) is allowed and ignored. */
 export function checkFileConfig(value: unknown): FileConfig {
-  return fileConfig(value, '');
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && '$schema' in value) {
+    const { $schema, ...rest } = value as Record<string, unknown>;
+    if (typeof $schema !== 'string') throw new ConfigError('$schema', `${show($schema)} is not a string`);
+    return fileConfigCheck(rest, '');
+  }
+  return fileConfigCheck(value, '');
 }
 
 /** Cross-key rules that no single key's check can see. */

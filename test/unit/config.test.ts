@@ -157,8 +157,10 @@ test('the README example config loads, and the README documents every key', () =
   const c = loadConfig({ configFile: configFile(example) });
   assert.equal(c.resolver.forwardZones[0]!.zone, 'corp.example');
   const parsed = JSON.parse(example) as Record<string, unknown>;
+  // rootHints and trustAnchors are left out: absent, they are the files shipped with andns,
+  // while a name written in the file would mean a file beside it.
   for (const key of Object.keys(defaultFileConfig)) {
-    assert.ok(key in parsed, `the example has ${key}`);
+    if (key !== 'rootHints' && key !== 'trustAnchors') assert.ok(key in parsed, `the example has ${key}`);
     assert.ok(readme.includes(`| \`${key}`), `the key table documents ${key}`);
   }
 });
