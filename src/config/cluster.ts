@@ -4,7 +4,7 @@
 import { defaultSharedCacheOptions, redisOptions, type SharedCacheOptions } from '../shared-cache/options.ts';
 import { defaultRedisStoreOptions, parseSeeds } from '../shared-cache/redis-options.ts';
 import type { ListenAddress } from '../server/options.ts';
-import { arrayOf, ConfigError, integer, nonEmptyString, object, show, type Check } from './check.ts';
+import { arrayOf, ConfigError, describe, integer, nonEmptyString, object, schemaOf, show, type Check } from './check.ts';
 
 /**
  * The `sharedCache` key as written in the file: the shared cache's own options (documented in
@@ -31,7 +31,7 @@ const HOUR_MS = 3_600_000;
 const GIB = 1024 * 1024 * 1024;
 
 /** A seed URL: redis:// or rediss:// (TLS), credentials allowed; never echoed with its password. */
-const redisUrl: Check<string> = (value, path) => {
+const redisUrl: Check<string> = describe((value, path) => {
   const text = nonEmptyString(value, path);
   try {
     parseSeeds([text]);
@@ -39,9 +39,9 @@ const redisUrl: Check<string> = (value, path) => {
     throw new ConfigError(path, (err as Error).message);
   }
   return text;
-};
+}, { type: 'string', minLength: 1, description: 'a redis:// or rediss:// seed URL', examples: ['redis://10.0.0.1:7000'] });
 
-export const redisSeeds: Check<string[]> = (value, path) => {
+export const redisSeeds: Check<string[]> = describe((value, path) => {
   const urls = arrayOf(redisUrl)(value, path);
   try {
     if (urls.length > 0) parseSeeds(urls);
@@ -49,13 +49,13 @@ export const redisSeeds: Check<string[]> = (value, path) => {
     throw new ConfigError(path, (err as Error).message);
   }
   return urls;
-};
+}, (path) => schemaOf(arrayOf(redisUrl), path), (value) => value);
 
-const keyPrefix: Check<string> = (value, path) => {
+const keyPrefix: Check<string> = describe((value, path) => {
   const text = nonEmptyString(value, path);
   if (/[{}]/.test(text)) throw new ConfigError(path, `${show(value)} must not contain "{" or "}" (Redis Cluster hash tags)`);
   return text;
-};
+}, { type: 'string', minLength: 1, pattern: '^[^{}]*$' });
 
 export const sharedCacheCheck = object<SharedCacheConfig>(
   {

@@ -2,7 +2,7 @@
 
 import { isIP } from 'node:net';
 import type { ListenAddress } from '../server/options.ts';
-import { ConfigError, show, type Check } from './check.ts';
+import { ConfigError, describe, show, type Check } from './check.ts';
 
 const FORM = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/;
 
@@ -22,8 +22,11 @@ export function formatListen(l: { address: string; port: number; family: 4 | 6 }
   return l.family === 6 ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`;
 }
 
-export const listenAddress: Check<ListenAddress> = (value, path) => {
+/** The JSON Schema of ADDR:PORT: the shape only; the check also parses the address and port range. */
+export const LISTEN_SCHEMA = { type: 'string', pattern: '^(\\[[^\\]]+\\]|[0-9.]+):[0-9]{1,5}$', examples: ['127.0.0.1:5353', '[::1]:5353'] };
+
+export const listenAddress: Check<ListenAddress> = describe((value, path) => {
   const parsed = typeof value === 'string' ? parseListen(value) : undefined;
   if (!parsed) throw new ConfigError(path, `${show(value)} is not ADDR:PORT (e.g. 127.0.0.1:5353 or [::1]:5353)`);
   return parsed;
-};
+}, LISTEN_SCHEMA, (value) => formatListen(value as ListenAddress));
