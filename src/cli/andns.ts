@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `andns` command: dispatches to `serve`, `query`, `cache`, `stats`, `nta`, `reload` or
+// The `andns` command: dispatches to `serve`, `query`, `cache`, `config`, `stats`, `nta`, `reload` or
 // `restart` and maps errors to exit statuses
 // (0 ok, 1 failure or bad config, 2 usage error).
 
@@ -10,6 +10,7 @@ import { ControlCommandError } from './control-client.ts';
 import { nta, NTA_USAGE } from './nta.ts';
 import { reload, RELOAD_USAGE } from './reload.ts';
 import { stats, STATS_USAGE } from './stats.ts';
+import { config, CONFIG_USAGE } from './config.ts';
 import { UsageError } from './flags.ts';
 import { query, QUERY_USAGE } from './query.ts';
 import { serve, SERVE_USAGE } from './serve.ts';
@@ -21,6 +22,7 @@ const USAGE = `usage:
   ${STATS_USAGE}
   ${NTA_USAGE}
   ${RELOAD_USAGE}
+  ${CONFIG_USAGE}
   andns COMMAND --help   (every flag with its default)
 `;
 
@@ -41,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       case 'reload':
       case 'restart':
         return await reload(command, rest);
+      case 'config':
+        return await config(rest);
       case 'help':
       case '--help':
       case '-h':
