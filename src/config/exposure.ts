@@ -6,7 +6,7 @@ import { parsePrefix, type Prefix } from '../policy/address.ts';
 import { parseSecret } from '../policy/cookies.ts';
 import type { GuardOptions } from '../policy/guard.ts';
 import { DEFAULT_EXEMPT, defaultRateLimit, type RateLimitOptions } from '../policy/options.ts';
-import { arrayOf, boolean, ConfigError, integer, object, show, type Check } from './check.ts';
+import { arrayOf, boolean, ConfigError, describe, integer, object, show, type Check } from './check.ts';
 
 export interface RateLimitConfig extends Omit<RateLimitOptions, 'exempt'> {
   /** Prefixes as text, e.g. "127.0.0.0/8". */
@@ -23,10 +23,10 @@ export interface CookiesConfig {
 export const defaultRateLimitConfig: RateLimitConfig = { ...defaultRateLimit, exempt: [...DEFAULT_EXEMPT] };
 export const defaultCookiesConfig: CookiesConfig = { enabled: true, secretFile: '', requireOverUdp: false };
 
-export const prefixText: Check<string> = (value, path) => {
+export const prefixText: Check<string> = describe((value, path) => {
   if (typeof value !== 'string' || parsePrefix(value) === undefined) throw new ConfigError(path, `${show(value)} is not an address prefix like 192.0.2.0/24 or 2001:db8::/32`);
   return value;
-};
+}, { type: 'string', examples: ['192.0.2.0/24', '2001:db8::/32'] });
 
 const perSecond = integer(0, 10_000_000);
 
@@ -51,10 +51,10 @@ export const rateLimitCheck = object<RateLimitConfig>(
 export const cookiesCheck = object<CookiesConfig>(
   {
     enabled: boolean,
-    secretFile: (value, path) => {
+    secretFile: describe((value, path) => {
       if (typeof value !== 'string') throw new ConfigError(path, `${show(value)} is not a file name`);
       return value;
-    },
+    }, { type: 'string', description: 'a file name, relative to the config file; "" for none' }),
     requireOverUdp: boolean,
   },
   defaultCookiesConfig,

@@ -4,8 +4,8 @@
 import { typeNumber } from '../dns/message.ts';
 import { canonicalName } from '../dns/name.ts';
 import type { ListenAddress } from '../server/options.ts';
-import { arrayOf, ConfigError, integer, object, show, stringOr, type Check } from './check.ts';
-import { listenAddress } from './listen.ts';
+import { arrayOf, ConfigError, describe, integer, object, show, stringOr, type Check } from './check.ts';
+import { formatListen, LISTEN_SCHEMA, listenAddress } from './listen.ts';
 
 export interface MetricsConfig {
   /** The operations listener (/metrics, /healthz, /readyz): none, or one address. */
@@ -43,17 +43,17 @@ export const defaultHealthConfig: HealthConfig = Object.freeze({
 const HOUR_MS = 3_600_000;
 
 /** "ADDR:PORT" or a list of at most one; [] (or "") means no listener. */
-export const metricsListen: Check<ListenAddress[]> = stringOr<ListenAddress[]>(
+export const metricsListen: Check<ListenAddress[]> = describe(stringOr<ListenAddress[]>(
   (value, path) => (value === '' ? [] : [listenAddress(value, path)]),
   (value, path) => {
     const list = arrayOf(listenAddress)(value, path);
     if (list.length > 1) throw new ConfigError(path, `${show(value)}: one operations listener only`);
     return list;
   },
-);
+), { anyOf: [{ const: '' }, LISTEN_SCHEMA, { type: 'array', items: LISTEN_SCHEMA, maxItems: 1 }] }, (value) => (value as ListenAddress[]).map(formatListen));
 
 /** An http(s) URL of an OTLP/HTTP receiver, or "" for none. */
-export const otlpEndpoint: Check<string> = (value, path) => {
+export const otlpEndpoint: Check<string> = describe((value, path) => {
   if (value === '') return '';
   let url: URL | undefined;
   try {
@@ -65,23 +65,23 @@ export const otlpEndpoint: Check<string> = (value, path) => {
     throw new ConfigError(path, `${show(value)} is not an http:// or https:// URL (an OTLP/HTTP receiver, e.g. http://127.0.0.1:4318)`);
   }
   return url.href.replace(/\/$/, '');
-};
+}, { type: 'string', description: 'an http:// or https:// URL of an OTLP/HTTP receiver; "" for none', examples: ['http://127.0.0.1:4318'] });
 
-const ratio: Check<number> = (value, path) => {
+const ratio: Check<number> = describe((value, path) => {
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new ConfigError(path, `${show(value)} is not a number from 0 to 1`);
   return value;
-};
+}, { type: 'number', minimum: 0, maximum: 1 });
 
-export const canaryName: Check<string> = (value, path) => {
+export const canaryName: Check<string> = describe((value, path) => {
   if (typeof value !== 'string' || value === '' || /[\s\\]/.test(value) || value.length > 253) throw new ConfigError(path, `${show(value)} is not a domain name`);
   return canonicalName(value);
-};
+}, { type: 'string', minLength: 1, maxLength: 253 });
 
 /** A type mnemonic (A, NS, …) or TYPEnnn (RFC 3597 §5). */
-const canaryType: Check<string> = (value, path) => {
+const canaryType: Check<string> = describe((value, path) => {
   if (typeof value === 'string' && typeNumber(value) !== undefined) return value.toUpperCase();
   throw new ConfigError(path, `${show(value)} is not a record type (A, AAAA, NS, …)`);
-};
+}, { type: 'string', minLength: 1, examples: ['NS', 'A', 'TYPE65'] });
 
 export const drainGrace = integer(0, HOUR_MS);
 
