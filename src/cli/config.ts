@@ -3,6 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { configJsonSchema } from '../config/json-schema.ts';
+import { readToken } from '../config/control.ts';
 import { loadConfig } from '../config/load.ts';
 import { formatListen } from '../config/listen.ts';
 import { TlsCredentials } from '../server/tls.ts';
@@ -11,7 +12,7 @@ import { flagHelp, parseFlags, UsageError } from './flags.ts';
 
 export const CONFIG_USAGE = 'andns config check FILE | andns config schema [--output FILE]';
 const SUMMARY = `check: loads FILE (JSON, or YAML when it ends in .yaml/.yml) as andns serve --config FILE would,
-reading the root hints, trust anchors and TLS files it names, and exits 0 when it is good or 1 naming
+reading the root hints, trust anchors, TLS and control token files it names, and exits 0 when it is good or 1 naming
 the first bad key. Nothing is started and nothing is sent. schema: prints the JSON Schema of the
 config file (also shipped as dist/andns.config.schema.json).`;
 
@@ -54,6 +55,8 @@ function check(file: string): number {
   const c = loadConfig({ configFile: file });
   // serve reads these at start: a certificate that does not match its key must fail here too.
   if (c.server.tls) TlsCredentials.load(c.server.tls, silentLogger).close();
+  // The control endpoint reads its token file when it opens: refuse a missing or loose one here.
+  if (c.control?.tokenFile) readToken(c.control.tokenFile, 'control.tokenFile');
   const listens = c.server.listen.map(formatListen).join(', ');
   process.stdout.write(`${file}: ok (listen ${listens}; root hints ${c.rootHintsOrigin}; DNSSEC ${c.validation ? 'on' : 'off'}; ${c.workers} worker${c.workers === 1 ? '' : 's'})\n`);
   return 0;

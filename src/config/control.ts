@@ -5,8 +5,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ListenAddress } from '../server/options.ts';
-import { arrayOf, boolean, ConfigError, integer, object, show, type Check } from './check.ts';
-import { listenAddress } from './listen.ts';
+import { arrayOf, boolean, ConfigError, describe, integer, object, show, type Check } from './check.ts';
+import { formatListen, LISTEN_SCHEMA, listenAddress } from './listen.ts';
 
 export interface ControlFileConfig {
   /** Loopback HTTP listener(s); a token (tokenFile) is required with it. */
@@ -39,27 +39,27 @@ export const defaultQueryLogConfig: QueryLogConfig = { enabled: false, sampleRat
 export const defaultDnstapConfig: DnstapConfig = { file: '', socket: '', identity: '' };
 
 /** Even with a token, HTTP control stays on loopback: it is not meant to cross a network. */
-export const loopbackAddress: Check<ListenAddress> = (value, path) => {
+export const loopbackAddress: Check<ListenAddress> = describe((value, path) => {
   const at = listenAddress(value, path);
   const loopback = at.family === 6 ? at.address === '::1' : isIP(at.address) === 4 && at.address.startsWith('127.');
   if (!loopback) throw new ConfigError(path, `${show(value)} is not a loopback address: the control endpoint listens on loopback only`);
   return at;
-};
+}, { ...LISTEN_SCHEMA, pattern: '^(\\[::1\\]|127\\.[0-9.]+):[0-9]{1,5}$', examples: ['127.0.0.1:5380'] }, (value) => formatListen(value as ListenAddress));
 
-const path: Check<string> = (value, at) => {
+const path: Check<string> = describe((value, at) => {
   if (typeof value !== 'string') throw new ConfigError(at, `${show(value)} is not a file name`);
   return value;
-};
+}, { type: 'string', description: 'a file name, relative to the config file; "" for none' });
 
-export const fraction: Check<number> = (value, at) => {
+export const fraction: Check<number> = describe((value, at) => {
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new ConfigError(at, `${show(value)} is not a number from 0 to 1`);
   return value;
-};
+}, { type: 'number', minimum: 0, maximum: 1 });
 
-const identity: Check<string> = (value, at) => {
+const identity: Check<string> = describe((value, at) => {
   if (typeof value !== 'string' || Buffer.byteLength(value) > 255) throw new ConfigError(at, `${show(value)} is not a string of at most 255 bytes`);
   return value;
-};
+}, { type: 'string', maxLength: 255, description: 'at most 255 bytes (UTF-8)' });
 
 export const controlCheck = object<ControlFileConfig>(
   { listen: arrayOf(loopbackAddress), socket: path, tokenFile: path, maxRequestsPerMinute: integer(1, 100_000) },

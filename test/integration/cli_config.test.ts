@@ -4,12 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { configJsonSchema } from '../../src/config/json-schema.ts';
-import { freePort } from '../peers/ports.ts';
 import { ANDNS, startServe } from './frontend-process.ts';
 
 const exec = promisify(execFile);
@@ -69,16 +68,31 @@ test('andns config schema prints the JSON Schema the package ships', async () =>
   assert.deepEqual(JSON.parse(readFileSync(shipped, 'utf8')), JSON.parse(r.stdout));
 });
 
+test('andns config check reads the control token file: a loose one is refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'andns-config-token-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'token'), `${'a'.repeat(64)}\n`, { mode: 0o644 });
+  chmodSync(join(dir, 'token'), 0o644);
+  writeFileSync(join(dir, 'c.json'), JSON.stringify({ control: { listen: ['127.0.0.1:5380'], tokenFile: 'token' } }));
+  const loose = await andns('config', 'check', join(dir, 'c.json'));
+  assert.equal(loose.code, 1);
+  assert.match(loose.stderr, /control\.tokenFile: .*mode 0644/);
+  chmodSync(join(dir, 'token'), 0o600);
+  assert.equal((await andns('config', 'check', join(dir, 'c.json'))).code, 0);
+});
+
 test('andns cache flush --type A names the type by its mnemonic', async (t) => {
-  const control = await freePort();
-  const server = await startServe(['--listen', '127.0.0.1:0', '--control', `127.0.0.1:${control}`, '--no-dnssec', '--log-level', 'warn'], 1);
+  const dir = mkdtempSync(join(tmpdir(), 'andns-flush-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const socket = join(dir, 'control.sock');
+  const server = await startServe(['--listen', '127.0.0.1:0', '--control-socket', socket, '--no-dnssec', '--log-level', 'warn'], 1);
   t.after(() => server.stop());
-  const r = await andns('cache', 'flush', 'www.example.com', '--type', 'A', '--control', `127.0.0.1:${control}`);
+  const r = await andns('cache', 'flush', 'www.example.com', '--type', 'A', '--control', socket);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^flushed www\.example\.com type A: \d+ shared-cache keys? deleted/);
-  const aaaa = await andns('cache', 'flush', 'www.example.com', '--type', 'aaaa', '--control', `127.0.0.1:${control}`);
+  const aaaa = await andns('cache', 'flush', 'www.example.com', '--type', 'aaaa', '--control', socket);
   assert.match(aaaa.stdout, /type AAAA:/);
   // A type without a mnemonic is shown in RFC 3597 form, as it was given.
-  const unknown = await andns('cache', 'flush', 'www.example.com', '--type', 'TYPE65280', '--control', `127.0.0.1:${control}`);
+  const unknown = await andns('cache', 'flush', 'www.example.com', '--type', 'TYPE65280', '--control', socket);
   assert.match(unknown.stdout, /type TYPE65280:/);
 });
