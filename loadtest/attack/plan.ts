@@ -3,7 +3,7 @@
 
 import type { TransportName } from '../transport/transport.ts';
 import type { AmpQuery, AttackSpec } from './spec.ts';
-import { ATTACKER_SOURCE, type Stage } from './stage.ts';
+import { ATTACKER_SOURCE, FUZZ_SOURCE, type Stage } from './stage.ts';
 
 export interface Scale {
   /** Probe window during an attack, and after it, seconds. */
@@ -80,7 +80,7 @@ export function plan(stage: Stage, s: Scale): PlannedAttack[] {
   const doh = stage.endpoints.doh;
   out.push({
     id: 'h2-rapid-reset',
-    title: 'HTTP/2 rapid reset (streams opened and cancelled at once)',
+    title: 'HTTP/2 rapid reset (HEADERS + RST_STREAM, raw frames)',
     class: 'connection',
     rampS: s.rampS / 2,
     spec: { kind: 'rapid-reset', host: doh.host, port: doh.port, source: ATTACKER_SOURCE, path: doh.path, durationS: during(s.rampS / 2), maxStreams: s.resetStreams },
@@ -90,7 +90,7 @@ export function plan(stage: Stage, s: Scale): PlannedAttack[] {
     title: `fuzzed client packets (UDP + 1 % TCP, ≤ ${s.fuzzPackets.toLocaleString('en')} packets)`,
     class: 'packet',
     rampS: s.rampS / 2,
-    spec: { kind: 'fuzz', ...dns, durationS: s.fuzzS, maxPackets: s.fuzzPackets, seed: 20261204, tcpShare: 0.01 },
+    spec: { kind: 'fuzz', ...dns, source: FUZZ_SOURCE, durationS: s.fuzzS, maxPackets: s.fuzzPackets, seed: 20261204, tcpShare: 0.01 },
   });
   return out;
 }

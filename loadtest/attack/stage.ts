@@ -19,9 +19,15 @@ const OWN_ANDNS = fileURLToPath(new URL('../../src/cli/andns.js', import.meta.ur
  */
 export const PROBE_SOURCE = '127.0.0.1';
 export const ATTACKER_SOURCE = '127.0.66.66';
+/**
+ * The fuzzer: allowed, and exempt from rate limits, so that every fuzzed packet gets its reply
+ * and every reply is checked (the limits are measured by the other attacks).
+ */
+export const FUZZ_SOURCE = '127.0.99.99';
+export const FUZZ_EXEMPT = '127.0.99.0/24';
 /** Outside the allowFrom the stage configures. */
 export const OUTSIDER_SOURCE = '127.0.200.200';
-export const ALLOW_FROM = ['127.0.0.0/24', '127.0.66.0/24', '::1/128'];
+export const ALLOW_FROM = ['127.0.0.0/24', '127.0.66.0/24', FUZZ_EXEMPT, '::1/128'];
 
 export interface Endpoints {
   udp: { host: string; port: number };
@@ -143,8 +149,9 @@ export async function startStage(o: StageOptions = {}): Promise<Stage> {
     '--no-ipv6-upstream',
     '--log-level', 'error',
     ...(features.allowFrom ? ALLOW_FROM.flatMap((p) => ['--allow-from', p]) : []),
-    // Loopback is exempt from rate limits by default; here loopback plays the internet.
-    ...(features.rateLimit ? ['--rate-limit-exempt', 'none'] : []),
+    // Loopback is exempt from rate limits by default; here loopback plays the internet, and only
+    // the fuzzer is exempt.
+    ...(features.rateLimit ? ['--rate-limit-exempt', FUZZ_EXEMPT] : []),
     ...(o.extraArgs ?? []),
   ];
   let proc: Spawned | undefined;

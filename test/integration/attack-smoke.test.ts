@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QUICK } from '../../loadtest/attack/plan.ts';
-import { markdown } from '../../loadtest/attack/report.ts';
+import { markdown, targets } from '../../loadtest/attack/report.ts';
+import { compareMarkdown } from '../../loadtest/attack/compare.ts';
 import { startStage } from '../../loadtest/attack/stage.ts';
 import { runSuite } from '../../loadtest/attack/suite.ts';
 import { TRANSPORTS } from '../../loadtest/attack/probes.ts';
@@ -41,6 +42,10 @@ test('attack suite, quick: floods, slow-drip, rapid reset, fuzz, amplification a
     const md = markdown(r);
     assert.match(md, /\| target \| figure \| met \|/);
     assert.match(md, /UDP garbage flood/);
+    // Every target the run can judge is judged, and before/after tables line up by target.
+    assert.ok(targets(r).length >= 5, JSON.stringify(targets(r)));
+    const both = compareMarkdown(r, r);
+    for (const t of targets(r)) assert.ok(both.includes(`| ${t.target} | ${t.figure} | ${t.figure} |`), t.target);
   } finally {
     await stage.close();
   }
