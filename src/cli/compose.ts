@@ -76,9 +76,9 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
     return cappingTtls((q) => resolver.resolve(q), config.cache);
   };
   const options = config.sharedCache;
-  // Redis down at start-up does not stop us: the breaker sends traffic around it until it is back.
+  // Redis down at start-up does not stop us: per-node circuits send traffic around it until it is back.
   const shared = await openSharedCache(options, { clock, caps: config.cache, log });
-  log.info('shared cache', options.redis ? { store: 'redis-cluster', seeds: options.redis.urls.length, breaker: shared.breaker?.state } : { store: 'embedded' });
+  log.info('shared cache', options.redis ? { store: 'redis-cluster', seeds: options.redis.urls.length, health: shared.health?.state } : { store: 'embedded' });
   // coalescing → serve-stale → cluster lease → resolver; prefetch beside it (resolve-chain.ts).
   const chain = resolveChain({ shared, makeResolve, options, clock, log, maxCnameChain: config.resolver.limits.maxCnameChain });
   const maxAgeMs = options.redis ? options.hotMaxAgeMs : EMBEDDED_HOT_MAX_AGE_MS;

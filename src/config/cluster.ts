@@ -16,6 +16,7 @@ export type SharedCacheConfig = Omit<SharedCacheOptions, 'redis' | 'breaker'> & 
   hotAnswersMaxBytes: number;
   redisCommandTimeoutMs: number;
   redisConnectTimeoutMs: number;
+  redisReadBudgetMs: number;
 };
 
 const { redis: _noRedis, breaker: _breaker, ...sharedDefaults } = defaultSharedCacheOptions;
@@ -25,6 +26,7 @@ export const defaultSharedCacheConfig: SharedCacheConfig = Object.freeze({
   hotAnswersMaxBytes: 64 * 1024 * 1024,
   redisCommandTimeoutMs: defaultRedisStoreOptions.commandTimeoutMs,
   redisConnectTimeoutMs: defaultRedisStoreOptions.connectTimeoutMs,
+  redisReadBudgetMs: defaultRedisStoreOptions.readBudgetMs,
 });
 
 const HOUR_MS = 3_600_000;
@@ -75,6 +77,7 @@ export const sharedCacheCheck = object<SharedCacheConfig>(
     leasePollMs: integer(1, HOUR_MS),
     redisCommandTimeoutMs: integer(1, HOUR_MS),
     redisConnectTimeoutMs: integer(1, HOUR_MS),
+    redisReadBudgetMs: integer(1, HOUR_MS),
   },
   defaultSharedCacheConfig,
 );
@@ -83,11 +86,11 @@ export const workersCheck = integer(1, 1024);
 
 /** The shared cache's options from its config key. */
 export function sharedCacheOptions(c: SharedCacheConfig): SharedCacheOptions {
-  const { redis, hotAnswersMaxBytes: _, redisCommandTimeoutMs, redisConnectTimeoutMs, ...rest } = c;
+  const { redis, hotAnswersMaxBytes: _, redisCommandTimeoutMs, redisConnectTimeoutMs, redisReadBudgetMs, ...rest } = c;
   return {
     ...defaultSharedCacheOptions,
     ...rest,
-    ...(redis.length > 0 ? { redis: redisOptions(redis, { commandTimeoutMs: redisCommandTimeoutMs, connectTimeoutMs: redisConnectTimeoutMs }) } : {}),
+    ...(redis.length > 0 ? { redis: redisOptions(redis, { commandTimeoutMs: redisCommandTimeoutMs, connectTimeoutMs: redisConnectTimeoutMs, readBudgetMs: redisReadBudgetMs }) } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-// The shared cache assembled from its parts: store (memory, or Redis Cluster behind a breaker),
+// The shared cache assembled from its parts: store (memory, or Redis Cluster with a breaker per master),
 // the two-level RecordCache, flushes wired to its hot map, and cluster coalescing.
 //
 // Phase 2 (the pipeline) calls openSharedCache once per process, hands `cache` to the Resolver,
@@ -8,12 +8,11 @@
 import type { CacheOptions } from '../cache/options.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import { CircuitBreaker } from './breaker.ts';
-import { BreakerStore } from './breaker-store.ts';
 import { ClusterCoalescer } from './cluster-coalesce.ts';
 import { CacheFlusher } from './flush.ts';
 import { KeySpace } from './keys.ts';
 import { MemoryStore } from './memory-store.ts';
+import type { NodeHealth } from './node-health.ts';
 import type { SharedCacheOptions } from './options.ts';
 import { RedisClusterStore } from './redis-store.ts';
 import { SharedRecordCache } from './shared-record-cache.ts';
@@ -22,15 +21,15 @@ import type { SharedStore } from './store.ts';
 import { RedisBuckets, type SharedBuckets } from './shared-buckets.ts';
 
 export interface SharedCache {
-  /** The store every part uses: breaker-guarded when it is Redis. */
+  /** The store every part uses; with Redis it guards each master's keys by that master's health. */
   store: SharedStore;
   keys: KeySpace;
   cache: SharedRecordCache;
   flusher: CacheFlusher;
   coalescer: ClusterCoalescer;
   stats: SharedCacheStats;
-  /** Present with Redis: its state is the "Redis health" to report. */
-  breaker?: CircuitBreaker;
+  /** Present with Redis: per-master circuits; `health.state` is the "Redis health" to report. */
+  health?: NodeHealth;
   /** Present with Redis: the cluster's token buckets (rate limits shared by every front-end). */
   buckets?: SharedBuckets;
   close(): Promise<void>;
@@ -49,16 +48,16 @@ export async function openSharedCache(options: SharedCacheOptions, deps: SharedC
   const keys = new KeySpace(options.keyPrefix);
   const stats = newStats();
   let store: SharedStore;
-  let breaker: CircuitBreaker | undefined;
+  let health: NodeHealth | undefined;
   let buckets: SharedBuckets | undefined;
   if (deps.store) {
     store = deps.store;
   } else if (options.redis) {
-    const redis = new RedisClusterStore(options.redis, deps.log);
-    // Start serving even if Redis is not reachable yet: the breaker treats it as down.
+    const redis = new RedisClusterStore(options.redis, deps.log, { breaker: options.breaker, clock: deps.clock });
+    // Start serving even if Redis is not reachable yet: its nodes' circuits treat it as down.
     await redis.ready(options.redis.connectTimeoutMs).catch((err: Error) => deps.log.warn('redis not ready; starting without it', { err: err.message }));
-    breaker = new CircuitBreaker(options.breaker, deps.clock, (state) => deps.log.info('shared cache circuit', { state }));
-    store = new BreakerStore(redis, breaker);
+    health = redis.health;
+    store = redis;
     buckets = new RedisBuckets(redis.cluster, options.redis.commandTimeoutMs);
   } else {
     store = new MemoryStore({ maxBytes: options.memoryMaxBytes }, deps.clock);
@@ -69,7 +68,7 @@ export async function openSharedCache(options: SharedCacheOptions, deps: SharedC
   const coalescer = new ClusterCoalescer({ store, keys, options, log: deps.log, stats });
   const ownsStore = !deps.store;
   return {
-    store, keys, cache, flusher, coalescer, stats, ...(breaker ? { breaker } : {}), ...(buckets ? { buckets } : {}),
+    store, keys, cache, flusher, coalescer, stats, ...(health ? { health } : {}), ...(buckets ? { buckets } : {}),
     async close() {
       await coalescer.close();
       await unsubscribe();

@@ -8,8 +8,18 @@ export interface RedisStoreOptions {
    * learns the other nodes from them. Credentials and scheme must agree across the seeds.
    */
   urls: string[];
-  /** Deadline of every call on the hot path (reads, writes, leases), ms. Default 100. */
+  /**
+   * Deadline of every command (reads, writes, leases), ms: a node whose commands keep failing
+   * or timing out has its circuit opened (node-health.ts). Default 100.
+   */
   commandTimeoutMs: number;
+  /**
+   * How long a query waits for a shared-tier read or write, ms; past it the read is a miss for
+   * that query (a late reply still warms this process's hot map) and the write carries on
+   * without it. Well under a client's patience, so a stalled node never shows in answers.
+   * Default 25.
+   */
+  readBudgetMs: number;
   /** Deadline of connecting to one node, ms. Default 1000. */
   connectTimeoutMs: number;
   /** Deadline of a flush (SCAN + UNLINK over every master), ms. Default 10 000. */
@@ -26,6 +36,7 @@ export interface RedisStoreOptions {
 
 export const defaultRedisStoreOptions: Omit<RedisStoreOptions, 'urls'> = Object.freeze({
   commandTimeoutMs: 100,
+  readBudgetMs: 25,
   connectTimeoutMs: 1000,
   flushTimeoutMs: 10_000,
   batchReads: true,
@@ -78,10 +89,13 @@ export function clusterOptions(seeds: ParsedSeeds, options: RedisStoreOptions, s
     retryDelayOnClusterDown: 50,
     retryDelayOnTryAgain: 50,
     slotsRefreshTimeout: options.connectTimeoutMs,
-    slotsRefreshInterval: 2000,
-    // Keep trying to reach the cluster, at most every 500 ms, so recovery needs no restart.
-    clusterRetryStrategy: (times) => Math.min(50 * times, 500),
-    clusterNodeRetryStrategy: (times) => Math.min(50 * times, 500),
+    // Learn of a fail-over within a second even when no MOVED reply tells us (a dead master's
+    // keys get no replies at all).
+    slotsRefreshInterval: 1000,
+    // Keep trying to reach the cluster, jittered and bounded at 1 s, so recovery needs no
+    // restart and the front-ends of a cluster do not all come back in the same millisecond.
+    clusterRetryStrategy: (times) => reconnectDelay(times),
+    clusterNodeRetryStrategy: (times) => reconnectDelay(times),
     scripts,
     redisOptions: {
       connectTimeout: options.connectTimeoutMs,
@@ -92,6 +106,12 @@ export function clusterOptions(seeds: ParsedSeeds, options: RedisStoreOptions, s
       ...(seeds.tls ? { tls: {} } : {}),
     },
   };
+}
+
+/** Delay before reconnection attempt `times` (1-based): 100, 200, 400, 800, 1000… ms, each × [0.5, 1). */
+export function reconnectDelay(times: number, random: () => number = Math.random): number {
+  const base = Math.min(100 * 2 ** Math.min(Math.max(times, 1) - 1, 10), 1000);
+  return Math.round(base * (0.5 + random() / 2));
 }
 
 function redact(url: string): string {

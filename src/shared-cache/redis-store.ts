@@ -1,98 +1,159 @@
 // The shared store on a Redis Cluster through ioredis: batched reads, ranked writes by Lua,
-// leases, flush by SCAN (or by slot when the glob names one owner), pub/sub — all fail-fast.
+// leases, flush by SCAN (or by slot when the glob names one owner), pub/sub — all fail-fast,
+// each command judged by the health of the master that serves its key (node-health.ts), and
+// no caller waiting on Redis past its budget (redis-options.ts readBudgetMs).
 
 import { randomBytes } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
+import { systemClock, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
+import { defaultBreakerOptions, type BreakerOptions } from './breaker.ts';
 import { globToRegExp } from './glob.ts';
 import { RELEASE_LUA, SET_RANKED_LUA } from './guard.ts';
+import { checkMemoryPolicy } from './memory-policy.ts';
+import { NodeHealth } from './node-health.ts';
 import { ReadBatcher, type BatchResult } from './read-batcher.ts';
-import { clusterOptions, parseSeeds, type RedisStoreOptions } from './redis-options.ts';
+import { clusterOptions, parseSeeds, reconnectDelay, type ParsedSeeds, type RedisStoreOptions } from './redis-options.ts';
+import { ChannelSubscriber } from './redis-subscriber.ts';
 import { keySlot } from './slot.ts';
-import { StoreError, type MessageListener, type SetOptions, type SharedStore } from './store.ts';
+import { StoreBudgetError, StoreError, type MessageListener, type ReadOptions, type SetOptions, type SharedStore } from './store.ts';
 
 interface ScriptCommands {
   andnsSetRankedBuffer(key: string, value: Buffer, pxat: number, now: number): Promise<Buffer | null>;
   andnsRelease(key: string, token: string): Promise<number>;
 }
 
+export interface RedisStoreHealth {
+  /** Per-master circuit breakers. Default: defaultBreakerOptions. */
+  breaker?: BreakerOptions;
+  clock?: Clock;
+}
+
+/** While Redis stays unreachable, one summary line this often instead of one line per error. */
+const OUTAGE_LOG_EVERY_MS = 30_000;
+
 export class RedisClusterStore implements SharedStore {
   readonly cluster: Cluster;
+  /** Per-master health: the shared tier's state to report, and what guards every command. */
+  readonly health: NodeHealth;
   private readonly options: RedisStoreOptions;
+  private readonly seeds: ParsedSeeds;
   private readonly log: Logger;
   private readonly batcher: ReadBatcher;
+  private readonly subscriber: ChannelSubscriber;
   private readonly listeners = new Map<string, Set<MessageListener>>();
-  private lastErrorLog = 0;
+  private outageSince = 0;
+  private lastOutageLog = 0;
+  private suppressed = 0;
+  private memoryChecked = false;
+  private refreshing = false;
 
-  constructor(options: RedisStoreOptions, log: Logger) {
+  constructor(options: RedisStoreOptions, log: Logger, health: RedisStoreHealth = {}) {
     this.options = options;
     this.log = log;
-    const seeds = parseSeeds(options.urls);
+    this.seeds = parseSeeds(options.urls);
     const scripts = {
       andnsSetRanked: { lua: SET_RANKED_LUA, numberOfKeys: 1 },
       andnsRelease: { lua: RELEASE_LUA, numberOfKeys: 1 },
     };
-    this.cluster = new Cluster(seeds.nodes, clusterOptions(seeds, options, scripts));
+    const cOptions = clusterOptions(this.seeds, options, scripts);
+    this.cluster = new Cluster(this.seeds.nodes, cOptions);
+    this.health = new NodeHealth(health.breaker ?? defaultBreakerOptions, health.clock ?? systemClock, (node, state) => {
+      this.log.info('redis node circuit', { node, state });
+      // A master that stopped answering may have been replaced: ask the cluster now rather
+      // than at the next periodic refresh (its replica takes over after cluster-node-timeout).
+      if (state === 'open') this.refreshSlots();
+    });
     // Without a listener an 'error' event would crash the process; Redis is an accelerator.
-    this.cluster.on('error', (err: Error) => this.noteError('redis cluster error', err));
-    this.cluster.on('ready', () => void this.resubscribe());
-    this.cluster.on('messageBuffer', (channel: Buffer, message: Buffer) => this.deliver(channel.toString(), message.toString()));
-    this.batcher = new ReadBatcher((keys) => this.readBatch(keys));
+    this.cluster.on('error', (err: Error) => this.noteError(err));
+    this.cluster.on('ready', () => this.onReady());
+    this.cluster.on('refresh', () => this.onRefresh());
+    this.subscriber = new ChannelSubscriber({
+      nodes: () => {
+        const known = this.cluster.nodes('all').map((n) => ({ host: n.options.host!, port: n.options.port! }));
+        return known.length > 0 ? known : this.seeds.nodes;
+      },
+      redisOptions: cOptions.redisOptions ?? {},
+      deliver: (channel, message) => this.deliver(channel, message),
+      retryDelay: (n) => reconnectDelay(n),
+    });
+    this.batcher = new ReadBatcher((keys) => this.readBatch(keys), options.readBudgetMs);
   }
 
   /** Resolves when the cluster client is ready, or rejects after `timeoutMs`. */
   ready(timeoutMs = 5000): Promise<void> {
-    if (this.cluster.status === 'ready') return Promise.resolve();
-    return this.deadline(new Promise<void>((resolve) => this.cluster.once('ready', () => resolve())), timeoutMs, 'connect');
+    const ready = this.cluster.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => this.cluster.once('ready', () => resolve()));
+    return deadline(ready.then(() => this.connectMasters()), timeoutMs, 'connect');
   }
 
-  mget(keys: readonly string[]): Promise<(Buffer | null)[]> {
+  /**
+   * Connects to every master now: ioredis connects to a node on its first command, and a
+   * connection set-up does not fit in a read budget, so the first reads would all be misses.
+   */
+  private async connectMasters(): Promise<void> {
+    await Promise.all(this.cluster.nodes('master').map((n) => (n.status === 'ready' ? undefined : n.ping().catch(() => undefined))));
+  }
+
+  /** Reads and writes asked but not back within the budget (each a miss, or a write left to finish alone). */
+  get overBudget(): number {
+    return this.batcher.overBudget + this.lateCalls;
+  }
+  private lateCalls = 0;
+
+  mget(keys: readonly string[], read: ReadOptions = {}): Promise<(Buffer | null)[]> {
     if (keys.length === 0) return Promise.resolve([]);
-    if (this.options.batchReads) return this.batcher.read(keys);
-    return this.deadline(this.mgetDirect(keys), this.options.commandTimeoutMs, 'mget');
+    if (this.options.batchReads && read.budgetMs === undefined) return this.batcher.read(keys, read.late);
+    const node = this.nodeOf(keys[0]!);
+    return this.budget(this.guard(node, () => this.mgetDirect(keys), 'mget'), read.budgetMs ?? this.options.readBudgetMs, read.late);
   }
 
-  async set(key: string, value: Buffer, options: SetOptions): Promise<void> {
-    await this.deadline(this.cluster.set(key, value, 'PXAT', Math.round(options.expireAtMs)), this.options.commandTimeoutMs, 'set');
+  set(key: string, value: Buffer, options: SetOptions): Promise<void> {
+    const work = this.guard(this.nodeOf(key), () => this.cluster.set(key, value, 'PXAT', Math.round(options.expireAtMs)), 'set');
+    return this.budget(work.then(() => undefined));
   }
 
   setRanked(key: string, value: Buffer, options: SetOptions & { nowMs: number }): Promise<Buffer | null> {
-    const run = this.scripts().andnsSetRankedBuffer(key, value, Math.round(options.expireAtMs), Math.round(options.nowMs));
-    return this.deadline(run, this.options.commandTimeoutMs, 'setRanked');
+    const run = () => this.scripts().andnsSetRankedBuffer(key, value, Math.round(options.expireAtMs), Math.round(options.nowMs));
+    return this.budget(this.guard(this.nodeOf(key), run, 'setRanked'));
   }
 
   async del(keys: readonly string[]): Promise<number> {
     // One UNLINK per key: keys of different owners sit in different slots (no CROSSSLOT errors).
-    const counts = await this.deadline(Promise.all(keys.map((k) => this.cluster.unlink(k))), this.options.commandTimeoutMs, 'del');
+    const counts = await Promise.all(keys.map((k) => this.guard(this.nodeOf(k), () => this.cluster.unlink(k), 'del')));
     return counts.reduce((a, b) => a + b, 0);
   }
 
   async deleteMatching(glob: string): Promise<number> {
     const tag = literalTag(glob);
     const work = tag !== undefined ? this.deleteInSlot(keySlot(`{${tag}}`), glob) : this.deleteEverywhere(glob);
-    return this.deadline(work, this.options.flushTimeoutMs, 'deleteMatching');
+    return deadline(work, this.options.flushTimeoutMs, 'deleteMatching');
   }
 
   async lease(key: string, ttlMs: number): Promise<string | null> {
     const token = randomBytes(9).toString('base64url');
-    const ok = await this.deadline(this.cluster.set(key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX'), this.options.commandTimeoutMs, 'lease');
+    const take = this.guard(this.nodeOf(key), () => this.cluster.set(key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX'), 'lease');
+    // A lease granted after we stopped waiting would make other front-ends wait for a
+    // resolution nobody does: give it back at once.
+    const ok = await this.budget(take, this.options.readBudgetMs, (late) => {
+      if (late === 'OK') void this.release(key, token).catch(() => undefined);
+    });
     return ok === 'OK' ? token : null;
   }
 
   async release(key: string, token: string): Promise<boolean> {
-    return (await this.deadline(this.scripts().andnsRelease(key, token), this.options.commandTimeoutMs, 'release')) === 1;
+    return (await this.guard(this.nodeOf(key), () => this.scripts().andnsRelease(key, token), 'release')) === 1;
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.deadline(this.cluster.publish(channel, message), this.options.commandTimeoutMs, 'publish');
+    await deadline(this.cluster.publish(channel, message), this.options.commandTimeoutMs, 'publish');
   }
 
   async subscribe(channel: string, listener: MessageListener): Promise<() => Promise<void>> {
     let set = this.listeners.get(channel);
     if (!set) {
       this.listeners.set(channel, (set = new Set()));
-      // While the cluster is unreachable this fails; 'ready' subscribes again (resubscribe).
-      await this.cluster.subscribe(channel).catch((err: Error) => this.noteError('subscribe deferred', err));
+      // While the cluster is unreachable this only queues: the subscriber retries by itself.
+      await this.subscriber.subscribe(channel);
     }
     const own = (m: string): void => listener(m);
     set.add(own);
@@ -100,22 +161,70 @@ export class RedisClusterStore implements SharedStore {
       set.delete(own);
       if (set.size > 0) return;
       this.listeners.delete(channel);
-      await this.cluster.unsubscribe(channel).catch(() => undefined);
+      await this.subscriber.unsubscribe(channel);
     };
   }
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.subscriber.close();
     this.cluster.disconnect();
   }
 
-  /** One pipeline per node, one MGET per slot in it (MGET may not cross slots). */
+  /**
+   * Runs one command for `key` under its master's circuit breaker and the command deadline
+   * (for other shared state kept in this cluster, e.g. rate limits): fails at once while that
+   * master is unhealthy.
+   */
+  run<T>(key: string, work: (cluster: Cluster) => Promise<T>, what = 'command'): Promise<T> {
+    return this.guard(this.nodeOf(key), () => work(this.cluster), what);
+  }
+
+  /** "host:port" of the master serving `key` in the client's slot map ("?" before any is known). */
+  nodeOf(key: string): string {
+    return this.cluster.slots[keySlot(key)]?.[0] ?? '?';
+  }
+
+  private guard<T>(node: string, work: () => Promise<T>, what: string): Promise<T> {
+    const breaker = this.health.of(node);
+    return breaker.run(() => deadline(work(), this.options.commandTimeoutMs, what));
+  }
+
+  /**
+   * The caller's view of `work`: its outcome if it settles within `ms`, else a StoreBudgetError
+   * (the work carries on; `late` hears its value). An open circuit still rejects at once.
+   */
+  private budget<T>(work: Promise<T>, ms = this.options.readBudgetMs, late?: (value: T) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        this.lateCalls++;
+        reject(new StoreBudgetError(`redis call not back within ${ms} ms`));
+      }, ms);
+      work.then(
+        (v) => {
+          clearTimeout(timer);
+          if (!settled) resolve(v);
+          else late?.(v);
+          settled = true;
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          if (!settled) reject(err instanceof Error ? err : new StoreError(String(err)));
+          settled = true;
+        },
+      );
+    });
+  }
+
+  /** One pipeline per node, one MGET per slot in it (MGET may not cross slots); an unhealthy node's keys fail at once. */
   private async readBatch(keys: string[]): Promise<BatchResult> {
     const results: BatchResult = new Map();
     const byNode = new Map<string, Map<number, string[]>>();
     for (const k of keys) {
       const slot = keySlot(k);
-      const node = this.cluster.slots[slot]?.join(';') ?? `?${slot}`;
+      const node = this.cluster.slots[slot]?.[0] ?? '?';
       let slots = byNode.get(node);
       if (!slots) byNode.set(node, (slots = new Map()));
       const list = slots.get(slot);
@@ -123,10 +232,10 @@ export class RedisClusterStore implements SharedStore {
       else slots.set(slot, [k]);
     }
     await Promise.all(
-      [...byNode.values()].map(async (slots) => {
+      [...byNode].map(async ([node, slots]) => {
         const groups = [...slots.values()];
         try {
-          const replies = await this.deadline(this.sendGroups(groups), this.options.commandTimeoutMs, 'mget');
+          const replies = await this.guard(node, () => this.sendGroups(groups), 'mget');
           groups.forEach((group, i) => {
             const [err, values] = replies[i]!;
             group.forEach((k, j) => results.set(k, err ?? values?.[j] ?? null));
@@ -177,9 +286,39 @@ export class RedisClusterStore implements SharedStore {
     return node;
   }
 
-  private async resubscribe(): Promise<void> {
-    const channels = [...this.listeners.keys()];
-    if (channels.length > 0) await this.cluster.subscribe(...channels).catch((err: Error) => this.noteError('resubscribe failed', err));
+  /** A slot map arrived: the cluster answers, and nodes that serve no slot now are forgotten. */
+  private onRefresh(): void {
+    this.endOutage();
+    const masters = new Set<string>();
+    for (const owners of this.cluster.slots) if (owners?.[0]) masters.add(owners[0]);
+    this.health.retain(masters);
+  }
+
+  private endOutage(): void {
+    if (this.outageSince > 0) {
+      this.log.info('redis cluster reachable again', { downMs: Date.now() - this.outageSince, errorsNotLogged: this.suppressed });
+      this.outageSince = 0;
+      this.suppressed = 0;
+    }
+  }
+
+  private onReady(): void {
+    this.endOutage();
+    // Connected again: probe open nodes soon (jittered, so front-ends do not all come at once).
+    this.health.probeSoon(200);
+    void this.connectMasters();
+    if (!this.memoryChecked) {
+      this.memoryChecked = true;
+      void checkMemoryPolicy(this.cluster.nodes('master'), this.log).catch(() => undefined);
+    }
+  }
+
+  private refreshSlots(): void {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    // refreshSlotsCache is not in ioredis's typings; it ignores calls while one is running.
+    const c = this.cluster as unknown as { refreshSlotsCache(cb?: (err?: Error) => void): void };
+    c.refreshSlotsCache(() => (this.refreshing = false));
   }
 
   private deliver(channel: string, message: string): void {
@@ -196,30 +335,40 @@ export class RedisClusterStore implements SharedStore {
     return this.cluster as unknown as ScriptCommands;
   }
 
-  /** Our own deadline on top of ioredis's: its retries and redirections cannot outlast it. */
-  private deadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StoreError(`redis ${what} timed out after ${ms} ms`)), ms);
-      work.then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(err instanceof Error ? err : new StoreError(String(err)));
-        },
-      );
-    });
-  }
-
-  /** Errors come in storms when Redis is down: log at most one a second. */
-  private noteError(msg: string, err: Error): void {
+  /**
+   * While Redis is unreachable ioredis reports every failed attempt (a "Failed to refresh slots
+   * cache" each second): log the first, then one summary every 30 s, and the recovery.
+   */
+  private noteError(err: Error): void {
     const now = Date.now();
-    if (now - this.lastErrorLog < 1000) return;
-    this.lastErrorLog = now;
-    this.log.warn(msg, { err: err.message });
+    if (this.outageSince === 0) {
+      this.outageSince = now;
+      this.lastOutageLog = now;
+      this.log.warn('redis cluster error; answering without the parts of the shared tier that fail', { err: err.message });
+      return;
+    }
+    this.suppressed++;
+    if (now - this.lastOutageLog < OUTAGE_LOG_EVERY_MS) return;
+    this.lastOutageLog = now;
+    this.log.warn('redis cluster errors continue', { downMs: now - this.outageSince, errors: this.suppressed, err: err.message });
   }
+}
+
+/** Our own deadline on top of ioredis's: its retries and redirections cannot outlast it. */
+function deadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreError(`redis ${what} timed out after ${ms} ms`)), ms);
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new StoreError(String(err)));
+      },
+    );
+  });
 }
 
 /** SCAN one master for a glob and UNLINK what matches, a page at a time. */

@@ -172,8 +172,10 @@ export class SharedRecordCache implements RecordCache {
     });
     if (ask.length === 0) return out;
     let values: (Buffer | null)[];
+    const asked = ask.map((i) => keys[i]!);
     try {
-      values = await this.d.store.mget(ask.map((i) => keys[i]!));
+      // Not back within the store's budget: a miss for this query; the late values still warm the hot map.
+      values = await this.d.store.mget(asked, { late: (late) => this.warm(asked, late, name) });
     } catch (err) {
       // The store cannot be asked: what this process still holds (unexpired) is the best answer.
       this.stats.storeErrors++;
@@ -197,6 +199,17 @@ export class SharedRecordCache implements RecordCache {
       out[i] = value;
     });
     return out;
+  }
+
+  /** Values that came back after their reader gave up: kept for the next query if still fresh. */
+  private warm(keys: readonly string[], values: (Buffer | null)[], name: string): void {
+    const now = this.d.clock.now();
+    keys.forEach((key, j) => {
+      const buf = values[j];
+      const value = buf ? this.decode(key, buf, name) : undefined;
+      if (!value || expiryOf(value) <= now) return;
+      this.hot.set(key, { value, expiresAt: expiryOf(value), checkedAt: now, bytes: buf!.length });
+    });
   }
 
   private decode(key: string, buf: Buffer | null, name: string): CacheValue | undefined {

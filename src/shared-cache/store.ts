@@ -12,9 +12,20 @@ export interface SetOptions {
 
 export type MessageListener = (message: string) => void;
 
+/** How long a reader waits (the read asks with a deadline; the store owns per-node health). */
+export interface ReadOptions {
+  /** Reject with StoreBudgetError after this long, ms; default: the store's own read budget. */
+  budgetMs?: number;
+  /** Hears the values if they arrive after the budget ran out (to warm a local tier). */
+  late?: (values: (Buffer | null)[]) => void;
+}
+
 export interface SharedStore {
-  /** Values of the keys, null where absent; in the order asked. */
-  mget(keys: readonly string[]): Promise<(Buffer | null)[]>;
+  /**
+   * Values of the keys, null where absent; in the order asked. Rejects when the store cannot
+   * answer within the read budget (a miss for this query; `late` may still hear the values).
+   */
+  mget(keys: readonly string[], read?: ReadOptions): Promise<(Buffer | null)[]>;
   set(key: string, value: Buffer, options: SetOptions): Promise<void>;
   /**
    * Atomically stores `value` unless the existing value outranks it (guard.ts keepsExisting,
@@ -38,4 +49,9 @@ export interface SharedStore {
 /** Why a store call failed, when the store itself says so (timeouts, not connected). */
 export class StoreError extends Error {
   override name = 'StoreError';
+}
+
+/** The caller's budget ran out; the command itself may still complete (and warm a local tier). */
+export class StoreBudgetError extends StoreError {
+  override name = 'StoreBudgetError';
 }
