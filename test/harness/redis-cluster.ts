@@ -140,6 +140,46 @@ export class RedisCluster {
     await gone;
   }
 
+  /**
+   * SIGSTOP one node: it keeps its sockets but answers nothing (a stalled master: a long GC, a
+   * swapping host, a fork that took the CPU) until resume(). Its peers declare it failed after
+   * nodeTimeoutMs.
+   */
+  pause(i: number): void {
+    const proc = this.nodes[i]!.process;
+    if (proc && proc.exitCode === null) proc.kill('SIGSTOP');
+  }
+
+  /** SIGCONT a paused node. */
+  resume(i: number): void {
+    const proc = this.nodes[i]!.process;
+    if (proc && proc.exitCode === null) proc.kill('SIGCONT');
+  }
+
+  /**
+   * Makes one node slow: paused for `stallMs` out of every `periodMs` (added latency up to
+   * stallMs on whatever it is asked meanwhile). Resolves a function that ends it (resumed).
+   */
+  slow(i: number, stallMs: number, periodMs: number): () => void {
+    let paused = false;
+    const tick = (): void => {
+      this.pause(i);
+      paused = true;
+      setTimeout(() => {
+        this.resume(i);
+        paused = false;
+      }, stallMs).unref();
+    };
+    const timer = setInterval(tick, periodMs);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      if (paused) this.resume(i);
+      // A resume timer may still be pending: resume now too, it is harmless twice.
+      this.resume(i);
+    };
+  }
+
   /** Starts a killed node again with its old config (its nodes.conf keeps its identity). */
   async restart(i: number, timeoutMs = 5000): Promise<void> {
     await this.launch(i, Date.now() + timeoutMs);
