@@ -83,12 +83,15 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
   const chain = resolveChain({ shared, makeResolve, options, clock, log, maxCnameChain: config.resolver.limits.maxCnameChain });
   const maxAgeMs = options.redis ? options.hotMaxAgeMs : EMBEDDED_HOT_MAX_AGE_MS;
   const hot = new HotAnswers({ maxBytes: config.hotAnswersMaxBytes, maxAgeMs, prefetchPercent: options.prefetchPercent }, clock);
+  // With every Redis master down there is no cluster view to lag behind: answers live their TTL
+  // (as without Redis) instead of going through the whole resolution chain every hotMaxAgeMs.
+  const unwatch = shared.health?.watch((state) => hot.setMaxAge(state === 'down' ? EMBEDDED_HOT_MAX_AGE_MS : maxAgeMs));
   // A flush from any front-end (or the control endpoint here) drops the hot tier's copies too.
   const unsubscribe = await shared.flusher.onFlush((scope) => hot.drop(scope));
   const guard = new ExposureGuard(config.policy);
   // With Redis the rate-limit buckets are the cluster's: a flood spread over front-ends meets one budget.
   const sync = shared.buckets
-    ? new BucketSync({ guard, shared: shared.buckets, clock: systemClock, log, keyPrefix: options.keyPrefix, intervalMs: config.policy.rateLimit.syncIntervalMs, available: () => shared.breaker?.state !== 'open' })
+    ? new BucketSync({ guard, shared: shared.buckets, clock: systemClock, log, keyPrefix: options.keyPrefix, intervalMs: config.policy.rateLimit.syncIntervalMs, available: () => shared.health?.state !== 'down' })
     : undefined;
   sync?.start();
   if (guard.cookies && !guard.sharedSecret && (config.workers > 1 || options.redis)) {
@@ -105,7 +108,7 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
       uptimeS: Math.round(process.uptime()),
       memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
       hotAnswers: { entries: hot.size },
-      sharedCache: { store: options.redis ? 'redis-cluster' : 'embedded', breaker: shared.breaker?.state, ...shared.stats },
+      sharedCache: { store: options.redis ? 'redis-cluster' : 'embedded', health: shared.health?.state, nodes: shared.health?.nodes(), ...shared.stats },
       negativeTrustAnchors: validator?.ntas.list() ?? [],
       dnstapDropped: observer?.dnstapDropped ?? 0,
     }),
@@ -131,12 +134,15 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
       observe(undefined);
       chain.close();
       await sync?.stop();
+      unwatch?.();
       await unsubscribe().catch(() => undefined);
       await shared.close().catch((err: Error) => log.warn('shared cache did not close cleanly', { err: err.message }));
       transport.close?.();
     },
   };
 }
+
+const HEALTH_AS_BREAKER = { healthy: 'closed', degraded: 'half-open', down: 'open' } as const;
 
 /** What the observable instruments read at scrape time: cache sizes, shared-cache counters, the breaker. */
 function observeStack(shared: SharedCache, hot: HotAnswers): void {
@@ -145,8 +151,10 @@ function observeStack(shared: SharedCache, hot: HotAnswers): void {
     cacheBytes: () => ({ hot_answers: hot.byteSize, records: shared.cache.hotBytes, ...(store ? { embedded_store: store.usedBytes } : {}) }),
     cacheEntries: () => ({ hot_answers: hot.size, records: shared.cache.hotSize, ...(store ? { embedded_store: store.size } : {}) }),
     sharedStats: () => shared.stats as unknown as Record<string, number>,
-    breakerState: () => shared.breaker?.state,
-    breakerTrips: () => shared.breaker?.trips ?? 0,
+    // One circuit per master now: the gauge shows the tier as a whole (every master closed,
+    // every master open, or some of each as half-open); the per-node states are in `andns stats`.
+    breakerState: () => (shared.health ? HEALTH_AS_BREAKER[shared.health.state] : undefined),
+    breakerTrips: () => shared.health?.trips ?? 0,
   });
 }
 

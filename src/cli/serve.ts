@@ -58,7 +58,7 @@ export async function serve(args: string[]): Promise<number> {
   stack.follow(reloader);
   const actions = processActions(stack, reloader);
   // Readiness only where someone can ask for it (the listener here, or the primary's).
-  const readiness = config.metrics.listen ? new Readiness(config.health, stack.resolve, () => stack.shared.breaker?.state ?? 'embedded', systemClock, log) : undefined;
+  const readiness = config.metrics.listen ? new Readiness(config.health, stack.resolve, () => stack.shared.health?.state ?? 'embedded', systemClock, log) : undefined;
   let server: RunningServer | undefined;
   let control: ControlEndpoint | undefined;
   let ops: OperationsListener | undefined;

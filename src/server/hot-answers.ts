@@ -55,10 +55,25 @@ export class HotAnswers {
   private readonly options: HotAnswersOptions;
   private readonly clock: Clock;
   private bytes = 0;
+  private maxAgeMs: number;
 
   constructor(options: HotAnswersOptions, clock: Clock) {
     this.options = options;
     this.clock = clock;
+    this.maxAgeMs = options.maxAgeMs;
+  }
+
+  /**
+   * Changes how long new entries live without a look at the shared tier (compose.ts: while the
+   * whole shared tier is down there is no cluster view to lag behind, so answers may live their
+   * TTL); a shorter age also cuts the entries already held, so coherence returns with Redis.
+   */
+  setMaxAge(ms: number): void {
+    if (ms < this.maxAgeMs) {
+      const cap = this.clock.now() + ms;
+      for (const e of this.entries.values()) if (e.expiresAt > cap) e.expiresAt = cap;
+    }
+    this.maxAgeMs = ms;
   }
 
   get size(): number {
@@ -90,7 +105,7 @@ export class HotAnswers {
       pos += sizes[i]!;
     });
     const kept = ((recordsExpire - now) * (100 - (this.options.prefetchPercent ?? 0))) / 100;
-    const expiresAt = now + Math.min(this.options.maxAgeMs, kept);
+    const expiresAt = now + Math.min(this.maxAgeMs, kept);
     if (expiresAt <= now) return;
     const entry: Entry = { rcode, flags, ancount: answer.length, nscount: authority.length, sections, ttlOffsets, ttlExpiry, expiresAt, bytes: sections.length + ENTRY_OVERHEAD };
     this.remove(key);

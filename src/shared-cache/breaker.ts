@@ -37,6 +37,8 @@ export class BreakerOpenError extends Error {
 }
 
 const RAMP_FLOOR = 0.1;
+const REFUSED_OPEN = new BreakerOpenError('shared store circuit open');
+const REFUSED_RAMPING = new BreakerOpenError('shared store circuit ramping up after recovery');
 
 export class CircuitBreaker {
   private readonly options: BreakerOptions;
@@ -80,7 +82,9 @@ export class CircuitBreaker {
 
   /** Runs `call` if the circuit lets it through; rejects with BreakerOpenError otherwise. */
   async run<T>(call: () => Promise<T>): Promise<T> {
-    if (this.refuses()) throw new BreakerOpenError(`shared store circuit ${this.state}`);
+    // One error object per state, not one per refused call: while a node is down every read
+    // for its slots is refused, and capturing a stack trace each time is most of the cost.
+    if (this.refuses()) throw this.state === 'ramping' ? REFUSED_RAMPING : REFUSED_OPEN;
     const probe = this.state === 'half-open';
     if (probe) this.probing = true;
     try {
@@ -93,6 +97,14 @@ export class CircuitBreaker {
     } finally {
       if (probe) this.probing = false;
     }
+  }
+
+  /**
+   * Counts a call that succeeded but too late to be of use (past the caller's budget) as a
+   * failure: a node that only answers slowly is as good as down for answering queries.
+   */
+  tooSlow(): void {
+    this.failed(false);
   }
 
   /**

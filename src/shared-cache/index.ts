@@ -70,9 +70,26 @@ export async function openSharedCache(options: SharedCacheOptions, deps: SharedC
   return {
     store, keys, cache, flusher, coalescer, stats, ...(health ? { health } : {}), ...(buckets ? { buckets } : {}),
     async close() {
-      await coalescer.close();
-      await unsubscribe();
-      if (ownsStore) await store.close();
+      // Leaving the channels needs Redis; a Redis that hangs must not keep the store (and its
+      // reconnecting client) open, so those steps get a bounded wait and the store closes anyway.
+      try {
+        await bounded(coalescer.close(), CLOSE_STEP_MS);
+        await bounded(unsubscribe(), CLOSE_STEP_MS);
+      } finally {
+        if (ownsStore) await store.close();
+      }
     },
   };
+}
+
+const CLOSE_STEP_MS = 1000;
+
+/** `work`'s outcome, or undefined after `ms` (its failure is ignored: closing goes on). */
+function bounded(work: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([work.catch(() => undefined), limit]).finally(() => clearTimeout(timer));
 }

@@ -23,6 +23,9 @@ export class NodeHealth {
   private readonly clock: Clock;
   private readonly onChange: (node: string, state: BreakerState) => void;
 
+  private readonly watchers = new Set<(state: StoreHealthState) => void>();
+  private last: StoreHealthState = 'healthy';
+
   constructor(options: BreakerOptions, clock: Clock, onChange: (node: string, state: BreakerState) => void = () => {}) {
     this.options = options;
     this.clock = clock;
@@ -33,15 +36,32 @@ export class NodeHealth {
   of(node: string): CircuitBreaker {
     let breaker = this.breakers.get(node);
     if (!breaker) {
-      breaker = new CircuitBreaker(this.options, this.clock, (state) => this.onChange(node, state));
+      breaker = new CircuitBreaker(this.options, this.clock, (state) => {
+        this.onChange(node, state);
+        this.changed();
+      });
       this.breakers.set(node, breaker);
     }
     return breaker;
   }
 
+  /** Hears the overall state when it changes (a node's circuit opened, or one came back). */
+  watch(listener: (state: StoreHealthState) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
+  }
+
   /** Forgets nodes that no longer serve slots (a failed master replaced by its replica). */
   retain(current: ReadonlySet<string>): void {
     for (const node of this.breakers.keys()) if (!current.has(node)) this.breakers.delete(node);
+    this.changed();
+  }
+
+  private changed(): void {
+    const now = this.state;
+    if (now === this.last) return;
+    this.last = now;
+    for (const w of this.watchers) w(now);
   }
 
   /** Probes every open node within `withinMs` (the client reconnected: no need to wait out the open time). */

@@ -4,8 +4,10 @@
 // no caller waiting on Redis past its budget (redis-options.ts readBudgetMs).
 
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Cluster, type Redis } from 'ioredis';
 import { systemClock, type Clock } from '../util/clock.ts';
+import { instruments } from '../telemetry/instruments.ts';
 import type { Logger } from '../util/log.ts';
 import { defaultBreakerOptions, type BreakerOptions } from './breaker.ts';
 import { globToRegExp } from './glob.ts';
@@ -29,6 +31,12 @@ export interface RedisStoreHealth {
   clock?: Clock;
 }
 
+/** The `command` label of andns_redis_command_duration_seconds, one attribute object each. */
+const COMMANDS: Record<string, { command: string }> = {
+  mget: { command: 'mget' }, set: { command: 'set' }, setRanked: { command: 'set_ranked' }, del: { command: 'del' },
+  lease: { command: 'lease' }, release: { command: 'release' }, command: { command: 'other' },
+};
+
 /** While Redis stays unreachable, one summary line this often instead of one line per error. */
 const OUTAGE_LOG_EVERY_MS = 30_000;
 
@@ -47,6 +55,7 @@ export class RedisClusterStore implements SharedStore {
   private suppressed = 0;
   private memoryChecked = false;
   private refreshing = false;
+  private closed = false;
 
   constructor(options: RedisStoreOptions, log: Logger, health: RedisStoreHealth = {}) {
     this.options = options;
@@ -76,6 +85,7 @@ export class RedisClusterStore implements SharedStore {
       redisOptions: cOptions.redisOptions ?? {},
       deliver: (channel, message) => this.deliver(channel, message),
       retryDelay: (n) => reconnectDelay(n),
+      connectTimeoutMs: options.connectTimeoutMs,
     });
     this.batcher = new ReadBatcher((keys) => this.readBatch(keys), options.readBudgetMs);
   }
@@ -91,6 +101,7 @@ export class RedisClusterStore implements SharedStore {
    * connection set-up does not fit in a read budget, so the first reads would all be misses.
    */
   private async connectMasters(): Promise<void> {
+    if (this.closed) return;
     await Promise.all(this.cluster.nodes('master').map((n) => (n.status === 'ready' ? undefined : n.ping().catch(() => undefined))));
   }
 
@@ -104,17 +115,19 @@ export class RedisClusterStore implements SharedStore {
     if (keys.length === 0) return Promise.resolve([]);
     if (this.options.batchReads && read.budgetMs === undefined) return this.batcher.read(keys, read.late);
     const node = this.nodeOf(keys[0]!);
-    return this.budget(this.guard(node, () => this.mgetDirect(keys), 'mget'), read.budgetMs ?? this.options.readBudgetMs, read.late);
+    return this.budget(node, this.guard(node, () => this.mgetDirect(keys), 'mget'), read.budgetMs ?? this.options.readBudgetMs, read.late);
   }
 
   set(key: string, value: Buffer, options: SetOptions): Promise<void> {
-    const work = this.guard(this.nodeOf(key), () => this.cluster.set(key, value, 'PXAT', Math.round(options.expireAtMs)), 'set');
-    return this.budget(work.then(() => undefined));
+    const node = this.nodeOf(key);
+    const work = this.guard(node, () => this.cluster.set(key, value, 'PXAT', Math.round(options.expireAtMs)), 'set');
+    return this.budget(node, work.then(() => undefined));
   }
 
   setRanked(key: string, value: Buffer, options: SetOptions & { nowMs: number }): Promise<Buffer | null> {
     const run = () => this.scripts().andnsSetRankedBuffer(key, value, Math.round(options.expireAtMs), Math.round(options.nowMs));
-    return this.budget(this.guard(this.nodeOf(key), run, 'setRanked'));
+    const node = this.nodeOf(key);
+    return this.budget(node, this.guard(node, run, 'setRanked'));
   }
 
   async del(keys: readonly string[]): Promise<number> {
@@ -131,10 +144,13 @@ export class RedisClusterStore implements SharedStore {
 
   async lease(key: string, ttlMs: number): Promise<string | null> {
     const token = randomBytes(9).toString('base64url');
-    const take = this.guard(this.nodeOf(key), () => this.cluster.set(key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX'), 'lease');
-    // A lease granted after we stopped waiting would make other front-ends wait for a
+    const node = this.nodeOf(key);
+    const take = this.guard(node, () => this.cluster.set(key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX'), 'lease');
+    // A lease comes before a resolution (which waits on upstream anyway), and one missed costs
+    // every front-end a resolution of its own: it may take the command timeout, not the read
+    // budget. A lease granted after we stopped waiting would make other front-ends wait for a
     // resolution nobody does: give it back at once.
-    const ok = await this.budget(take, this.options.readBudgetMs, (late) => {
+    const ok = await this.budget(node, take, this.options.commandTimeoutMs, (late) => {
       if (late === 'OK') void this.release(key, token).catch(() => undefined);
     });
     return ok === 'OK' ? token : null;
@@ -166,6 +182,8 @@ export class RedisClusterStore implements SharedStore {
   }
 
   async close(): Promise<void> {
+    // Late failures may still open circuits, which would refresh slots (new connections).
+    this.closed = true;
     this.listeners.clear();
     this.subscriber.close();
     this.cluster.disconnect();
@@ -187,19 +205,28 @@ export class RedisClusterStore implements SharedStore {
 
   private guard<T>(node: string, work: () => Promise<T>, what: string): Promise<T> {
     const breaker = this.health.of(node);
-    return breaker.run(() => deadline(work(), this.options.commandTimeoutMs, what));
+    return breaker.run(async () => {
+      // Calls that pass the breaker are timed, failures and timeouts included (they are the tail).
+      const started = performance.now();
+      try {
+        return await deadline(work(), this.options.commandTimeoutMs, what);
+      } finally {
+        instruments.redisCommandDuration.record((performance.now() - started) / 1000, COMMANDS[what] ?? COMMANDS['command']!);
+      }
+    });
   }
 
   /**
    * The caller's view of `work`: its outcome if it settles within `ms`, else a StoreBudgetError
    * (the work carries on; `late` hears its value). An open circuit still rejects at once.
    */
-  private budget<T>(work: Promise<T>, ms = this.options.readBudgetMs, late?: (value: T) => void): Promise<T> {
+  private budget<T>(node: string, work: Promise<T>, ms = this.options.readBudgetMs, late?: (value: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => {
         settled = true;
         this.lateCalls++;
+        this.health.of(node).tooSlow();
         reject(new StoreBudgetError(`redis call not back within ${ms} ms`));
       }, ms);
       work.then(
@@ -235,7 +262,9 @@ export class RedisClusterStore implements SharedStore {
       [...byNode].map(async ([node, slots]) => {
         const groups = [...slots.values()];
         try {
+          const started = performance.now();
           const replies = await this.guard(node, () => this.sendGroups(groups), 'mget');
+          if (performance.now() - started > this.options.readBudgetMs) this.health.of(node).tooSlow();
           groups.forEach((group, i) => {
             const [err, values] = replies[i]!;
             group.forEach((k, j) => results.set(k, err ?? values?.[j] ?? null));
@@ -314,7 +343,7 @@ export class RedisClusterStore implements SharedStore {
   }
 
   private refreshSlots(): void {
-    if (this.refreshing) return;
+    if (this.refreshing || this.closed) return;
     this.refreshing = true;
     // refreshSlotsCache is not in ioredis's typings; it ignores calls while one is running.
     const c = this.cluster as unknown as { refreshSlotsCache(cb?: (err?: Error) => void): void };

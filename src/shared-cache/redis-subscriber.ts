@@ -20,6 +20,8 @@ export interface SubscriberDeps {
   deliver(channel: string, message: string): void;
   /** Delay before attempt `n` (1-based) after a lost connection, ms. */
   retryDelay(n: number): number;
+  /** A connection not subscribed this long after it was opened is dropped for the next node, ms. */
+  connectTimeoutMs: number;
 }
 
 export class ChannelSubscriber {
@@ -40,11 +42,21 @@ export class ChannelSubscriber {
     return this.conn?.status === 'ready';
   }
 
-  /** Resolves once the channel is subscribed, or at once when no node can be reached now (retried in the background). */
+  /**
+   * Resolves once the channel is subscribed, or after connectTimeoutMs at most (a node that
+   * accepts connections but answers nothing must not hold up start-up or shutdown): the
+   * subscription carries on in the background.
+   */
   async subscribe(channel: string): Promise<void> {
     this.channels.add(channel);
-    if (this.conn) await this.conn.subscribe(channel).catch(() => undefined);
-    else if (!this.timer) await this.connect();
+    const work = this.conn ? this.conn.subscribe(channel).then(() => undefined) : this.timer ? Promise.resolve() : this.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.d.connectTimeoutMs);
+      timer.unref();
+    });
+    await Promise.race([work.catch(() => undefined), limit]);
+    clearTimeout(timer);
   }
 
   async unsubscribe(channel: string): Promise<void> {
@@ -81,7 +93,14 @@ export class ChannelSubscriber {
     this.conn = conn;
     conn.on('error', () => undefined); // reported by the cluster client's own error events
     conn.on('messageBuffer', (channel: Buffer, message: Buffer) => this.d.deliver(channel.toString(), message.toString()));
+    // A node that accepts the connection but answers nothing (stopped, overloaded) never
+    // becomes ready and never ends by itself: give up on it and try the next.
+    const watchdog = setTimeout(() => {
+      if (this.conn === conn && conn.status !== 'ready') conn.disconnect();
+    }, this.d.connectTimeoutMs);
+    watchdog.unref();
     conn.on('ready', () => {
+      clearTimeout(watchdog);
       this.attempts = 0;
     });
     conn.once('end', () => {

@@ -100,12 +100,12 @@ export function plainNames(internet: Internet): string[] {
 }
 
 /** `count` front-ends on Redis over a generated internet, on the wall clock (breakers must recover). */
-export async function internetFrontEnds(t: { after(fn: () => Promise<void>): void }, redis: string[], count: number, over: Partial<SharedCacheOptions> = {}) {
+export async function internetFrontEnds(t: { after(fn: () => Promise<void>): void }, redis: string[], count: number, over: Partial<SharedCacheOptions> = {}, redisOver: Partial<RedisStoreOptions> = {}) {
   const internet = generateInternet({ seed: 3, zones: 40 });
   const keyPrefix = `ife${process.pid}-${Date.now()}:`;
   const fronts: FrontEnd[] = [];
   for (let i = 0; i < count; i++) {
-    fronts.push(await openFrontEnd({ net: internet.network, clock: systemClock, redis, keyPrefix, over, rootHints: internet.rootHints }, t));
+    fronts.push(await openFrontEnd({ net: internet.network, clock: systemClock, redis, keyPrefix, over, redisOver, rootHints: internet.rootHints }, t));
   }
   return { internet, fronts, names: plainNames(internet), queries: () => internet.network.totals().queries };
 }
