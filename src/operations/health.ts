@@ -42,7 +42,7 @@ export class Readiness {
   private readonly clock: Clock;
   private readonly log: Logger;
 
-  /** `sharedCache` says how the shared tier is doing ('embedded', or the breaker's state). */
+  /** `sharedCache` says how the shared tier is doing ('embedded', or healthy / degraded / down: node-health.ts). */
   constructor(config: HealthConfig, resolve: Resolve, sharedCache: () => string, clock: Clock, log: Logger) {
     this.config = config;
     this.resolve = resolve;
