@@ -56,7 +56,11 @@ function positive(flag: string, v: string): number {
   return n;
 }
 
-main(process.argv.slice(2)).catch((err: Error) => {
-  process.stderr.write(`attack: ${err.stack ?? err.message}\n`);
-  process.exitCode = 1;
-});
+// Exit explicitly: an attacker thread that ignored terminate() must not keep the run alive.
+main(process.argv.slice(2)).then(
+  () => process.exit(process.exitCode ?? 0),
+  (err: Error) => {
+    process.stderr.write(`attack: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);
