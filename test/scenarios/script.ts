@@ -93,6 +93,7 @@ export class ScenarioWorld {
       this.keys.set(spec.name, keyFor(spec, n));
     }
     for (const [apex, names] of scenario.zones) {
+      if (names.length === 1 && names[0] === 'unsigned') names.length = 0;
       for (const n of names) if (!this.keys.has(n)) throw new ScenarioError(scenario.file, 0, `zone ${apex}: no key "${n}"`);
     }
   }
@@ -223,7 +224,9 @@ export class ScenarioWorld {
       else sets.push([r]);
     }
     const dnssecOk = view.edns?.dnssecOk ?? false;
-    return sets.flatMap((set) => (dnssecOk ? [...set, ...this.signatures(entry, name, set)] : set));
+    // "sig OWNER TYPE: only": the RRSIGs without the RRset (an answer to QTYPE RRSIG), sent with or without DO.
+    const only = (set: RR[]): boolean => entry.sigs.some((r) => r.mods.includes('only') && (r.owner === '*' || r.owner === set[0]!.name) && (r.type === '*' || r.type === set[0]!.type));
+    return sets.flatMap((set) => (only(set) ? this.signatures(entry, name, set) : dnssecOk ? [...set, ...this.signatures(entry, name, set)] : set));
   }
 
   /** The RRSIGs an RRset gets: the zone's default (see README.md), changed by "sig" rules. */
@@ -241,6 +244,7 @@ export class ScenarioWorld {
     if (mods.has('key')) keys = mods.get('key')!.split(',').map((n) => this.key(n, rule!.line));
     else {
       const names = this.scenario.zones.get(canonicalName(zone));
+      if (names?.length === 0) return []; // declared unsigned
       if (!names) throw new ScenarioError(this.scenario.file, rule?.line ?? entry.line, `zone ${zone} is not declared`);
       const specs = names.map((n) => this.scenario.keys.get(n)!);
       const ksks = specs.filter((s) => s.role !== 'ZSK');
