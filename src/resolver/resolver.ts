@@ -95,7 +95,9 @@ export class Resolver {
     if (q.qtype === T.ANY) return minimalAny(q.qname);
     const work = new Work(new Budget(this.options.limits, this.clock));
     // RFC 4035 §3.2.2: CD=1 asks for the data unvalidated; the client validates it itself.
-    const mode: Mode = !this.validation ? 'raw' : q.checkingDisabled ? 'cd' : 'validate';
+    // QTYPE RRSIG: the signatures themselves are the answer; they cannot be validated as an
+    // RRset (each covers another), so they go back unvalidated and without AD, as the peers do.
+    const mode: Mode = !this.validation ? 'raw' : q.checkingDisabled || q.qtype === TYPE_RRSIG ? 'cd' : 'validate';
     try {
       const looked = q.recursionDesired ? await this.lookup(q.qname, q.qtype, work, mode) : await this.fromCacheOnly(q.qname, q.qtype, work, mode);
       // A CD=1 client validates for itself: no AD, even for data the cache holds as secure

@@ -9,7 +9,7 @@ import { isSubdomain } from '../dns/name.ts';
 import type { RRset } from '../cache/record-cache.ts';
 import { canonicalRecord, groupRRsets } from './rrset.ts';
 
-export const T = { A: 1, NS: 2, CNAME: 5, SOA: 6, AAAA: 28, DNAME: 39, DS: 43, NSEC: 47, NSEC3: 50, ANY: 255 } as const;
+export const T = { A: 1, NS: 2, CNAME: 5, SOA: 6, AAAA: 28, DNAME: 39, DS: 43, RRSIG: 46, NSEC: 47, NSEC3: 50, ANY: 255 } as const;
 
 export interface AskedQuestion {
   /** The zone whose servers were asked: its bailiwick bounds what the reply may teach us. */
@@ -58,6 +58,12 @@ export function scrubReply(reply: Message, asked: AskedQuestion, maxLinks = Infi
   const authority = groupRRsets(recordsOf(reply.authorities).map(canonicalRecord).filter(inZone));
   const authoritative = ((reply.flags ?? 0) & Flag.AA) !== 0;
   const proof = authority.filter((s) => s.type === T.NSEC || s.type === T.NSEC3);
+
+  // QTYPE RRSIG: the RRSIGs at the name are the data (grouping attaches them to nothing).
+  if (asked.type === T.RRSIG) {
+    const sigs = recordsOf(reply.answers).map(canonicalRecord).filter((rr) => rr.type === 'RRSIG' && rr.name === asked.name && inZone(rr));
+    if (sigs.length > 0) return { kind: 'answer', answer: [{ name: asked.name, type: T.RRSIG, records: sigs, signatures: [] }], additional: [], chain: [], authoritative, proof };
+  }
 
   // Follow the CNAME chain from the asked name through the answer section (RFC 1034 §4.3.2).
   const chain: RRset[] = [];
