@@ -83,6 +83,8 @@ export class Iterator {
   /** Minimised names that drew NXDOMAIN, until when (relaxed minimisation, see below). */
   private readonly minimisedNx = new Map<string, number>();
   private priming: Promise<void> | undefined;
+  /** Zones whose servers gave a usable reply lately, and when (bounded like minimisedNx). */
+  private readonly worked = new Map<string, number>();
 
   constructor(deps: IteratorDeps) {
     this.d = deps;
@@ -117,7 +119,16 @@ export class Iterator {
       }
       // RFC 9156 §3: A (as Unbound) or NS (as Knot Resolver) for the minimised names.
       const askType = minimised ? (this.d.options.qnameMinimisationType === 'NS' ? T.NS : T.A) : type;
-      const reply = await this.askZone(servers, target, askType, work);
+      // Servers that replied uselessly to this question but answered others moments ago are
+      // lame for this question only (e.g. for AAAA): the failure is remembered for it alone.
+      // Otherwise (silence, or nothing useful from the zone lately) the whole zone is marked,
+      // so that a zone of lame servers costs little (RFC 9520 §3, NRDelegationAttack).
+      const questionKey = `${servers.zone}|${target}|${askType}`;
+      if (this.d.infra.zoneFailed(questionKey)) {
+        return failed(EdeCode.CACHED_ERROR, `servers of ${servers.zone} failed this question moments ago`, 'RFC 9520 cached failure');
+      }
+      const heard = { replies: 0 };
+      const reply = await this.askZone(servers, target, askType, work, heard);
       if (!reply || (minimised && reply.kind === 'nxdomain')) {
         // Relaxed minimisation: some servers answer errors or NXDOMAIN to empty non-terminals;
         // ask them the full name before believing it (Unbound's non-strict mode does the same).
@@ -135,7 +146,7 @@ export class Iterator {
         }
         // Local overload (a sub-query that found the zone gate full) is not the zone's failure.
         if (!work.budget.overloaded) {
-          this.d.infra.markZoneFailed(servers.zone);
+          this.d.infra.markZoneFailed(heard.replies > 0 && this.workedLately(servers.zone) ? questionKey : servers.zone);
           instruments.serverEvents.add(1, { event: 'zone-failed' });
         }
         return failed(EdeCode.NO_REACHABLE_AUTHORITY, `no server of ${servers.zone} answered usefully`, `zone ${servers.zone}`);
@@ -154,6 +165,18 @@ export class Iterator {
       if (!minimised) return step;
       known = target; // the minimised name exists inside this zone: reveal one more label
     }
+  }
+
+  /** Remembers that a server of `zone` gave a usable reply just now. */
+  private noteWorked(zone: string): void {
+    this.worked.delete(zone);
+    this.worked.set(zone, this.d.clock.now());
+    if (this.worked.size > MINIMISED_NX_MAX) this.worked.delete(this.worked.keys().next().value!);
+  }
+
+  private workedLately(zone: string): boolean {
+    const at = this.worked.get(zone);
+    return at !== undefined && this.d.clock.now() - at < MINIMISED_NX_HOLD_MS;
   }
 
   private minimisedNxdomain(name: string): boolean {
@@ -261,7 +284,7 @@ export class Iterator {
    * Asks the zone's servers one at a time until one gives a usable (non-lame) reply: first
    * those whose addresses are known, then glue-less NS names resolved as sub-queries.
    */
-  private async askZone(servers: ZoneServers, name: string, type: number, work: Work): Promise<Usable | undefined> {
+  private async askZone(servers: ZoneServers, name: string, type: number, work: Work, heard = { replies: 0 }): Promise<Usable | undefined> {
     const { options } = this.d;
     const policy = {
       ipv6: options.ipv6Upstream,
@@ -275,7 +298,11 @@ export class Iterator {
     for (;;) {
       for (let address = list.next(); address !== undefined; address = list.next()) {
         const reply = await this.limitedAsk(address, ask, work);
-        if (reply && reply.kind !== 'lame') return reply;
+        if (reply) heard.replies++;
+        if (reply && reply.kind !== 'lame') {
+          this.noteWorked(servers.zone);
+          return reply;
+        }
       }
       // No known address answered: look up glue-less NS names, a few at once (NXNSAttack: bounded).
       const batch: string[] = [];
