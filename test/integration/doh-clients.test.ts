@@ -118,7 +118,9 @@ test('npm start (the embedded set-up) serves DoH over plain HTTP on loopback and
   const child = spawn(process.execPath, [ANDNS, 'serve', '--doh-plain', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--no-dnssec', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  for (let i = 0; i < 100 && !out.includes('"DoH"'); i++) await new Promise((r) => setTimeout(r, 50));
+  // Up to 60 s: on a loaded machine start-up can take seconds, and a SIGTERM before the
+  // handlers are installed would kill the process instead of draining it.
+  for (let i = 0; i < 1200 && !out.includes('"DoH"'); i++) await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number];
   const doh = listeningLines(out).find((l) => l.transports.includes('DoH'));
