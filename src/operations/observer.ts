@@ -22,8 +22,8 @@ export interface ClientInfo {
   serverPort?: number | undefined;
 }
 
-/** Where the answer came from: the hot tier, the resolution chain (shared cache or upstream), or andns itself (errors, CHAOS). */
-export type Tier = 'hot' | 'resolved' | 'local';
+/** Where the answer came from: the hot tier, the shared record cache, a resolution, or andns itself (errors, CHAOS, limits). */
+export type Tier = 'hot' | 'shared' | 'resolved' | 'local';
 
 /** What pick() chose for one query, as bits: no object per query. */
 export const Pick = { LOG: 1, SAMPLED: 2, TAP: 4 } as const;

@@ -15,6 +15,7 @@ import { traced } from '../telemetry/trace.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { Observer, type ClientInfo, type Tier as ObservedTier } from '../operations/observer.ts';
+import { answeredFromCache } from '../shared-cache/cluster-coalesce.ts';
 import { admit } from './admit.ts';
 import type { ChaosOptions } from './options.ts';
 import { hotKey, type HotAnswers } from './hot-answers.ts';
@@ -227,7 +228,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (hot && content.ede === undefined && (content.rcode === Rcode.NOERROR || content.rcode === Rcode.NXDOMAIN)) {
         hot.store(key, content.rcode, content.authentic ? Flag.AD : 0, content.answer, content.authority);
       }
-      return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock, option), content, tier: 'resolved' };
+      return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock, option), content, tier: answeredFromCache.has(resolution) ? 'shared' : 'resolved' };
     } catch (err) {
       log.error('pipeline bug; answering SERVFAIL', { err: String((err as Error)?.stack ?? err) });
       return internalErrorReply(message, log);

@@ -19,6 +19,12 @@ export interface ClusterCoalescerDeps {
   stats?: SharedCacheStats;
 }
 
+/**
+ * Resolutions the shared cache answered without resolving: the query log tells them from
+ * resolved ones by this (a weak set: nothing is kept, no field is added to every resolution).
+ */
+export const answeredFromCache = new WeakSet<object>();
+
 export class ClusterCoalescer {
   readonly stats: SharedCacheStats;
   private readonly d: ClusterCoalescerDeps;
@@ -43,6 +49,7 @@ export class ClusterCoalescer {
       const cached = await resolve({ ...q, recursionDesired: false });
       if (cached.kind !== 'refused') {
         countAnswer(Tier.SHARED);
+        answeredFromCache.add(cached);
         return cached;
       }
       // From here on the answer needs a resolution: here, by the lease holder, or after a store failure.

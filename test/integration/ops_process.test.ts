@@ -70,6 +70,7 @@ test('ops: the query log and dnstap of a real process; dnstap-read decodes every
   assert.deepEqual(queries.slice(0, 5).map((q) => q['qname']), names);
   assert.equal(queries[10]!['transport'], 'tcp');
   assert.equal(queries[11]!['transport'], 'doh');
+  assert.equal(queries[11]!['tier'], 'shared', 'DoH skips the hot tier: the shared cache answered');
 
   // BIND's reader: 12 queries and 12 responses, with our identity, addresses and DNS messages.
   const { stdout: yaml } = await run('dnstap-read', ['-y', tap], { maxBuffer: 16 << 20 });
