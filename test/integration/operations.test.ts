@@ -141,11 +141,11 @@ test('operations: /metrics families move with dig traffic, /healthz and /readyz 
   assert.equal(code, 0);
 });
 
-test('operations: with --workers 2 one scrape adds up both workers; /readyz lists them', { skip: process.platform !== 'linux' && 'SO_REUSEPORT workers are Linux-only' }, async (t) => {
+test('operations: with --workers 2 one scrape adds up both workers; /readyz lists them, stays 200 through a rolling restart and flips on SIGTERM', { skip: process.platform !== 'linux' && 'SO_REUSEPORT workers are Linux-only' }, async (t) => {
   if (!(await haveBinary('dig', '-v')) || !(await haveBinary('curl', '--version'))) return t.skip('dig or curl missing');
   const sim = await simOnSockets(t, 11);
   const port = await freePort();
-  const andns = await startAndns(t, sim, { health: { drainGraceMs: 0, canaryIntervalMs: 200, canaryMaxAgeMs: 5_000 } }, ['--workers', '2', '--listen', `127.0.0.1:${port}`, '--metrics', '127.0.0.1:0']);
+  const andns = await startAndns(t, sim, { health: { drainGraceMs: 1_000, canaryIntervalMs: 200, canaryMaxAgeMs: 5_000 } }, ['--workers', '2', '--listen', `127.0.0.1:${port}`, '--metrics', '127.0.0.1:0']);
   const ops = await opsPort(andns);
   const ready = await waitReady(ops);
   assert.equal(ready.status, 200, ready.body);
@@ -178,7 +178,16 @@ test('operations: with --workers 2 one scrape adds up both workers; /readyz list
   assert.deepEqual(statuses.filter((s) => s !== 200), [], `readiness stayed 200 through the rolling restart: ${statuses.join(' ')}`);
   const pids = (JSON.parse((await curl(ops, '/readyz')).body).workers as { pid: number }[]).map((w) => w.pid);
   assert.equal(pids.filter((pid) => workers.some((w) => w.pid === pid)).length, 0, 'both workers were replaced');
-  assert.equal(await andns.stop(), 0);
+
+  // SIGTERM to the primary: the node's /readyz is 503 while the workers still answer.
+  andns.child.kill('SIGTERM');
+  let draining = await curl(ops, '/readyz');
+  for (let i = 0; draining.status === 200 && i < 20; i++) draining = await curl(ops, '/readyz');
+  assert.equal(draining.status, 503);
+  assert.equal(JSON.parse(draining.body).draining, true);
+  assert.equal((await dig('dig', ['-p', String(port), '@127.0.0.1', names[0]!, 'A'])).status, 'NOERROR', 'still answering during the grace period');
+  const [code] = andns.child.exitCode !== null ? [andns.child.exitCode] : await once(andns.child, 'exit');
+  assert.equal(code, 0);
 });
 
 test('operations: Redis down is reported in /readyz and the breaker series, not fatal', async (t) => {
