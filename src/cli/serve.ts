@@ -77,9 +77,10 @@ export async function serve(args: string[]): Promise<number> {
   }
   if (readiness) {
     readiness.listening = true;
-    const first = readiness.start();
     // A worker joins the primary's /readyz ready (or failing) rather than half-started, so a
-    // rolling restart's replacement does not turn the node's readiness off for a moment.
+    // rolling restart's replacement does not turn the node's readiness off for a moment. A
+    // resolution ends within limits.maxQueryTimeMs, well inside the primary's start timeout.
+    const first = readiness.start(config.resolver.limits.maxQueryTimeMs);
     if (cluster.isWorker) await first;
   }
   const running = server;

@@ -61,14 +61,14 @@ export class Readiness {
 
   /**
    * Runs the canary now and then every canaryIntervalMs (the timer does not hold the process).
-   * Resolves when the first run ended, or after canaryIntervalMs, whichever comes first.
+   * Resolves when the first run ended, or after `firstRunBoundMs`, whichever comes first.
    */
-  start(): Promise<void> {
+  start(firstRunBoundMs: number): Promise<void> {
     const first = this.runCanary();
     this.timer = setInterval(() => void this.runCanary(), this.config.canaryIntervalMs);
     this.timer.unref();
     let bound: NodeJS.Timeout | undefined;
-    return Promise.race([first, new Promise<void>((resolve) => (bound = setTimeout(resolve, this.config.canaryIntervalMs)))]).finally(() => clearTimeout(bound));
+    return Promise.race([first, new Promise<void>((resolve) => (bound = setTimeout(resolve, firstRunBoundMs)))]).finally(() => clearTimeout(bound));
   }
 
   stop(): void {
