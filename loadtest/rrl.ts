@@ -6,6 +6,7 @@
 //
 //   npm run build && node dist/loadtest/rrl.js amplification [--rate 10000] [--duration 10]
 //   node dist/loadtest/rrl.js hitpath --base /path/to/other/dist [--duration 10] [--rounds 3]
+//   node dist/loadtest/rrl.js hitcost [--calls 1000000] [--rounds 5]   (in-process, no sockets)
 
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -17,6 +18,13 @@ import { parseArgs, promisify } from 'node:util';
 import { generateInternet, rootHintsText } from '../test/sim/internet.ts';
 import { serveNetwork } from '../test/sim/socket-host.ts';
 import { freePort, spawnPinned, waitForDns } from './bench/process.ts';
+import { parsePrefix } from '../src/policy/address.ts';
+import { ExposureGuard } from '../src/policy/guard.ts';
+import { defaultRateLimit } from '../src/policy/options.ts';
+import type { Resolution } from '../src/resolver/resolution.ts';
+import { HotAnswers } from '../src/server/hot-answers.ts';
+import { createPipeline } from '../src/server/pipeline.ts';
+import { silentLogger } from '../src/util/log.ts';
 
 const run = promisify(execFile);
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -163,9 +171,56 @@ async function hitpath(values: Record<string, string | undefined>): Promise<void
   }
 }
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { rate: { type: 'string' }, duration: { type: 'string' }, rounds: { type: 'string' }, base: { type: 'string' } } });
+/**
+ * The policy's own JavaScript on the hit path, without sockets: pipeline.fromHot on one process
+ * for a hot answer, without a guard, with the client exempt, and with every check running
+ * (rates too high to limit). Alternating rounds; medians of ns per call.
+ */
+async function hitcost(values: Record<string, string | undefined>): Promise<void> {
+  const calls = Number(values['calls'] ?? 1_000_000);
+  const rounds = Number(values['rounds'] ?? 5);
+  const clock = { now: () => Date.now() };
+  const answer: Resolution = { kind: 'answer', answer: [{ name: 'www.example.com', type: 'A', class: 'IN', ttl: 3600, data: '192.0.2.1' }], authority: [] };
+  const make = (guard: ExposureGuard | undefined) => {
+    const hot = new HotAnswers({ maxBytes: 1 << 20, maxAgeMs: 3_600_000 }, clock);
+    return createPipeline({ resolve: async () => answer, log: silentLogger, hot, clock, ...(guard ? { guard } : {}) });
+  };
+  const big = 10_000_000;
+  const guardOf = (exempt: string[]) => new ExposureGuard({
+    rateLimit: { ...defaultRateLimit, responsesPerSecond: big, nodataPerSecond: big, nxdomainsPerSecond: big, errorsPerSecond: big, clientQueriesPerSecond: big, exempt: exempt.map((p) => parsePrefix(p)!) },
+    cookies: { enabled: true, secret: new Uint8Array(16), previousSecret: undefined, requireOverUdp: false },
+  });
+  const variants: [string, ReturnType<typeof make>][] = [
+    ['no policy', make(undefined)],
+    ['policy, client exempt', make(guardOf(['127.0.0.0/8']))],
+    ['policy, every check', make(guardOf([]))],
+  ];
+  // The same query bytes every time: a hit in each pipeline's hot tier.
+  const query = Buffer.from('12340100000100000000000003777777076578616d706c6503636f6d0000010001', 'hex');
+  for (const [, p] of variants) await p.handle(query, 1232, 0, '127.0.0.1');
+  const results = new Map<string, number[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const [label, p] of variants) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < calls; i++) {
+        if (!p.fromHot(query, 1232, '127.0.0.1')) throw new Error(`${label}: not a hit`);
+      }
+      const ns = Number(process.hrtime.bigint() - start) / calls;
+      (results.get(label) ?? results.set(label, []).get(label)!).push(ns);
+    }
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const base = median(results.get('no policy')!);
+  for (const [label, xs] of results) {
+    const m = median(xs);
+    console.log(`${label}: ${m.toFixed(0)} ns per hit (+${(m - base).toFixed(0)} ns)`);
+  }
+}
+
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { rate: { type: 'string' }, duration: { type: 'string' }, rounds: { type: 'string' }, base: { type: 'string' }, calls: { type: 'string' } } });
 if (positionals[0] === 'amplification') await amplification(values);
 else if (positionals[0] === 'hitpath') await hitpath(values);
+else if (positionals[0] === 'hitcost') await hitcost(values);
 else {
   console.error('usage: rrl.js amplification [--rate N] [--duration S] | hitpath --base DIST [--duration S] [--rounds N]');
   process.exitCode = 2;
