@@ -94,8 +94,8 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
     ? new BucketSync({ guard, shared: shared.buckets, clock: systemClock, log, keyPrefix: options.keyPrefix, intervalMs: config.policy.rateLimit.syncIntervalMs, available: () => shared.health?.state !== 'down' })
     : undefined;
   sync?.start();
-  if (guard.cookies && !guard.sharedSecret && (config.workers > 1 || options.redis)) {
-    log.warn('cookies.secretFile is not set: each process makes up its own cookie secret, so front-ends reject each other\'s server cookies (--cookie-secret-file)');
+  if (guard.cookies && !guard.sharedSecret && options.redis) {
+    log.warn('cookies.secretFile is not set: this front-end makes up its own cookie secret, so the others reject its server cookies (--cookie-secret-file)');
   }
   observeStack(shared, hot);
   return {

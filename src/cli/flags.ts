@@ -79,7 +79,7 @@ export const serveFlags: FlagSpec[] = [
   { name: 'client-qps', type: 'string', value: 'N', help: 'queries per second one client address (IPv6: /64) may send on any transport; 0: no limit', default: String(d.rateLimit.clientQueriesPerSecond) },
   { name: 'client-max-in-flight', type: 'string', value: 'N', help: 'queries one client address may have in resolution at once (DNSBomb); 0: no limit', default: String(d.rateLimit.clientMaxInFlight) },
   { name: 'no-cookies', type: 'boolean', help: 'do not answer DNS cookies (RFC 7873) with server cookies', default: 'cookies on' },
-  { name: 'cookie-secret-file', type: 'string', value: 'FILE', help: 'server cookie secret (32 hex digits; a second line: the previous secret), the same on every front-end', default: 'a random secret per process' },
+  { name: 'cookie-secret-file', type: 'string', value: 'FILE', help: 'server cookie secret (32 hex digits; a second line: the previous secret), the same on every front-end', default: 'a random secret per run, shared by its workers' },
   {
     name: 'metrics', type: 'string', value: 'ADDR:PORT',
     help: 'operations listener: Prometheus /metrics, /healthz, /readyz (e.g. 127.0.0.1:9153; no authentication: keep it on loopback or a management network)', default: 'none',

@@ -7,6 +7,11 @@
 // on each scrape) and /readyz asks each worker how it is doing.
 
 import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SECRET_BYTES } from '../policy/cookies.ts';
 import type { AndnsConfig } from '../config/load.ts';
 import type { ControlEndpoint } from '../operations/control-server.ts';
 import { Reloader } from '../operations/reload.ts';
@@ -76,6 +81,7 @@ export function serveAsWorker(actions: ProcessActions, lines: ListeningLine[], o
 
 /** In the primary: runs the workers until SIGTERM/SIGINT; resolves the exit status. */
 export async function runWorkers(config: AndnsConfig, log: ControlledLogger, load: () => AndnsConfig): Promise<number> {
+  if (config.policy.cookies.enabled && config.policy.cookies.secret === undefined) shareCookieSecret();
   const started = new Map<Worker, number>();
   /** Workers that finished starting; one stopped before that dies of the SIGTERM itself. */
   const serving = new Set<Worker>();
@@ -353,4 +359,17 @@ async function startPrimaryOperations(config: AndnsConfig, log: Logger, d: Prima
       await telemetry?.shutdown();
     },
   };
+}
+
+/**
+ * Workers must share one server-cookie secret: SO_REUSEPORT sends a client's next query (a new
+ * source port) to any of them. Without a configured one, the primary makes one for this run, in a
+ * file only this user can read, and hands its name to every worker it forks.
+ */
+function shareCookieSecret(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'andns-cookie-'));
+  const file = join(dir, 'secret');
+  writeFileSync(file, `${randomBytes(SECRET_BYTES).toString('hex')}\n`, { mode: 0o600 });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  cluster.setupPrimary({ args: [...process.argv.slice(2), '--cookie-secret-file', file] });
 }

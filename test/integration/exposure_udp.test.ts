@@ -14,6 +14,8 @@ import { generateInternet, rootHintsText, type CatalogueEntry } from '../sim/int
 import { serveNetwork, type SocketHost } from '../sim/socket-host.ts';
 import { haveBinary, startServe, type ServeProcess } from './frontend-process.ts';
 import { rawQuery } from '../unit/server-packets.ts';
+import { simOnSockets, startAndns } from '../harness/andns-processes.ts';
+import { freePort } from '../peers/ports.ts';
 
 const run = promisify(execFile);
 const internet = generateInternet({ seed: 4242, zones: 10 });
@@ -122,4 +124,37 @@ test('an unverified UDP flood for one large answer gets back less than 3× the b
   assert.ok(replies > 0, 'some answers came back');
   assert.ok(truncated > 0, 'some were slipped');
   assert.ok(received < 3 * sent, `received ${received} bytes for ${sent} sent (${(received / sent).toFixed(2)}×)`);
+});
+
+test('with --workers 2 and no secret configured, both workers accept each other\'s cookies (one secret per run)', { skip: process.platform !== 'linux' && 'SO_REUSEPORT workers are Linux-only' }, async (t) => {
+  const sim = await simOnSockets(t, 6, 5);
+  const andns = await startAndns(t, sim, {}, ['--workers', '2', '--listen', `127.0.0.1:${await freePort()}`, '--rate-limit-exempt', 'none', '--rate-limit', '1', '--rate-limit-slip', '1', '--client-qps', '0']);
+  const name = sim.names[0]!;
+  const ask = (cookie: Buffer): Promise<Buffer> => {
+    const q = rawQuery({ id: 9, name, edns: {} });
+    const option = Buffer.alloc(4 + cookie.length);
+    option.writeUInt16BE(10, 0);
+    option.writeUInt16BE(cookie.length, 2);
+    cookie.copy(option, 4);
+    q.writeUInt16BE(option.length, q.length - 2);
+    // A new socket (source port) each time: SO_REUSEPORT spreads them over both workers.
+    const sock = dgram.createSocket('udp4');
+    return new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no reply')), 5000);
+      sock.once('message', (m) => {
+        clearTimeout(timer);
+        sock.close();
+        resolve(m);
+      });
+      sock.send(Buffer.concat([q, option]), andns.port, '127.0.0.1');
+    });
+  };
+  const first = await ask(Buffer.from('a1a2a3a4a5a6a7a8', 'hex'));
+  const cookie = first.subarray(first.length - 24);
+  assert.equal(cookie[8], 1, 'an RFC 9018 server cookie came back');
+  // One answer a second is the limit; with a cookie any worker accepts, all 20 come back in full.
+  const replies = await Promise.all(Array.from({ length: 20 }, () => ask(Buffer.from(cookie))));
+  const full = replies.filter((r) => (r[3]! & 0x0f) === 0 && (r[2]! & 0x02) === 0 && r.readUInt16BE(6) > 0).length;
+  assert.equal(full, 20, `${full} of 20 answered in full`);
+  assert.equal(await andns.stop('SIGTERM'), 0);
 });
