@@ -48,10 +48,20 @@ export const serveFlags: FlagSpec[] = [
     name: 'listen', type: 'string', multiple: true, value: 'ADDR:PORT',
     help: 'UDP and TCP listen address, repeatable; IPv6 as [::1]:5353', default: d.listen.map(formatListen).join(', '),
   },
+  {
+    name: 'allow-from', type: 'string', multiple: true, value: 'PREFIX',
+    help: 'client prefix served on UDP, TCP, DoT and DoH (others get REFUSED, EDE 18), repeatable; replaces the list',
+    default: 'loopback, RFC 1918, RFC 6598, fc00::/7, link-local',
+  },
   { name: 'doh', type: 'string', multiple: true, value: 'ADDR:PORT', help: 'DNS-over-HTTPS listen address (HTTP/2 and HTTP/1.1 over TLS), repeatable; needs --tls-cert/--tls-key', default: 'none' },
   {
     name: 'doh-plain', type: 'string', multiple: true, value: 'ADDR:PORT',
-    help: 'DoH over plain HTTP/1.1 and h2c (loopback, behind a TLS proxy), repeatable', default: d.doh.plainListen.map(formatListen).join(', ') || 'none (npm start: 127.0.0.1:8053)',
+    help: 'DoH over plain HTTP/1.1 and h2c, repeatable; loopback only (behind a TLS proxy) unless --doh-plain-remote', default: d.doh.plainListen.map(formatListen).join(', ') || 'none (npm start: 127.0.0.1:8053)',
+  },
+  { name: 'doh-plain-remote', type: 'boolean', help: 'allow --doh-plain on addresses other than loopback (DNS in clear on the network)', default: 'refused' },
+  {
+    name: 'doh-trusted-proxy', type: 'string', multiple: true, value: 'PREFIX',
+    help: 'proxy whose Forwarded/X-Forwarded-For names the DoH client that --allow-from judges, repeatable', default: 'none',
   },
   { name: 'doh-path', type: 'string', value: 'PATH', help: 'path of the DoH endpoint (the JSON API is also at /resolve)', default: d.doh.path },
   { name: 'dot', type: 'string', multiple: true, value: 'ADDR:PORT', help: 'DNS-over-TLS listen address, repeatable; needs --tls-cert/--tls-key', default: 'none' },
@@ -114,6 +124,7 @@ export function overridesFrom(values: ParsedFlags['values']): Overrides {
   const str = (name: string): string | undefined => values[name] as string | undefined;
   return {
     listen: values['listen'] as string[] | undefined,
+    allowFrom: values['allow-from'] as string[] | undefined,
     rootHints: str('root-hints'),
     upstreamPort: str('upstream-port'),
     qnameMinimisation: values['no-qname-minimisation'] ? false : undefined,
@@ -140,6 +151,8 @@ export function overridesFrom(values: ParsedFlags['values']): Overrides {
     doh: values['doh'] as string[] | undefined,
     dohPlain: values['doh-plain'] as string[] | undefined,
     dohPath: str('doh-path'),
+    dohTrustedProxy: values['doh-trusted-proxy'] as string[] | undefined,
+    dohPlainRemote: values['doh-plain-remote'] ? true : undefined,
     dot: values['dot'] as string[] | undefined,
     tlsCert: str('tls-cert'),
     tlsKey: str('tls-key'),

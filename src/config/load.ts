@@ -16,7 +16,7 @@ import { controlConfig, fraction, loopbackAddress, type ControlConfig, type Dnst
 import type { GuardOptions } from '../policy/guard.ts';
 import { guardOptions, prefixText } from './exposure.ts';
 import type { LogLevel } from '../util/log.ts';
-import { ConfigError } from './check.ts';
+import { arrayOf, ConfigError } from './check.ts';
 import { canaryName, drainGrace, metricsListen, otlpEndpoint, type HealthConfig, type MetricsConfig } from './operations.ts';
 import {
   checkConsistency, checkFileConfig, DEFAULT_ROOT_HINTS_FILE, defaultFileConfig, fieldChecks, isTrustAnchorRecord,
@@ -26,6 +26,8 @@ import {
 /** Values given as command-line flags; each overrides the key of the same name. */
 export interface Overrides {
   listen?: string[];
+  /** --allow-from, repeatable: replaces allowFrom. */
+  allowFrom?: string[];
   rootHints?: string;
   upstreamPort?: string;
   qnameMinimisation?: boolean;
@@ -53,6 +55,9 @@ export interface Overrides {
   doh?: string[];
   dohPlain?: string[];
   dohPath?: string;
+  /** --doh-trusted-proxy, repeatable: replaces doh.trustedProxies. */
+  dohTrustedProxy?: string[];
+  dohPlainRemote?: boolean;
   dot?: string[];
   tlsCert?: string;
   tlsKey?: string;
@@ -178,6 +183,7 @@ function relativeTo(dir: string, config: FileConfig): FileConfig {
 function applyOverrides(config: FileConfig, o: Overrides, cwd: string): FileConfig {
   const out = { ...config };
   if (o.listen !== undefined) out.listen = fieldChecks.listen(o.listen, '--listen');
+  if (o.allowFrom !== undefined) out.allowFrom = fieldChecks.allowFrom(o.allowFrom, '--allow-from');
   if (o.rootHints !== undefined) out.rootHints = { file: resolve(cwd, o.rootHints) };
   if (o.upstreamPort !== undefined) out.upstreamPort = fieldChecks.upstreamPort(numeric(o.upstreamPort), '--upstream-port');
   if (o.qnameMinimisation !== undefined) out.qnameMinimisation = o.qnameMinimisation;
@@ -206,6 +212,8 @@ function applyOverrides(config: FileConfig, o: Overrides, cwd: string): FileConf
   if (o.doh !== undefined) out.doh = { ...out.doh, listen: fieldChecks.listen(o.doh, '--doh') };
   if (o.dohPlain !== undefined) out.doh = { ...out.doh, plainListen: fieldChecks.listen(o.dohPlain, '--doh-plain') };
   if (o.dohPath !== undefined) out.doh = { ...out.doh, path: urlPath(o.dohPath, '--doh-path') };
+  if (o.dohTrustedProxy !== undefined) out.doh = { ...out.doh, trustedProxies: arrayOf(prefixText)(o.dohTrustedProxy, '--doh-trusted-proxy') };
+  if (o.dohPlainRemote !== undefined) out.doh = { ...out.doh, allowPlainRemote: o.dohPlainRemote };
   if (o.dot !== undefined) out.dot = { listen: fieldChecks.listen(o.dot, '--dot') };
   if (o.tlsCert !== undefined) out.tls = { ...out.tls, cert: resolve(cwd, o.tlsCert) };
   if (o.tlsKey !== undefined) out.tls = { ...out.tls, key: resolve(cwd, o.tlsKey) };
@@ -249,6 +257,7 @@ function build(c: FileConfig): AndnsConfig {
   return {
     server: {
       listen: c.listen,
+      allowFrom: c.allowFrom,
       tcp: c.tcp,
       doh: c.doh,
       dot: c.dot.listen,

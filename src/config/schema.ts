@@ -10,13 +10,14 @@ import {
 import { defaultDohOptions, type DohOptions } from '../doh/options.ts';
 import { defaultTcpOptions, type ListenAddress, type TcpOptions } from '../server/options.ts';
 import { listenAddress } from './listen.ts';
-import { cookiesCheck, defaultCookiesConfig, defaultRateLimitConfig, rateLimitCheck, type CookiesConfig, type RateLimitConfig } from './exposure.ts';
+import { cookiesCheck, defaultCookiesConfig, defaultRateLimitConfig, prefixText, rateLimitCheck, type CookiesConfig, type RateLimitConfig } from './exposure.ts';
 import { checkHealth, defaultHealthConfig, defaultMetricsConfig, healthCheck, metricsCheck, type HealthConfig, type MetricsConfig } from './operations.ts';
 import {
   controlCheck, defaultControlConfig, defaultDnstapConfig, defaultQueryLogConfig, dnstapCheck, queryLogCheck,
   type ControlFileConfig, type DnstapConfig, type QueryLogConfig,
 } from './control.ts';
 import { checkCluster, defaultSharedCacheConfig, sharedCacheCheck, workersCheck, type SharedCacheConfig } from './cluster.ts';
+import { DEFAULT_ALLOW_FROM, isLoopback } from '../policy/acl.ts';
 
 /**
  * A file name (absolute once loaded: relative to the config file, or to the working directory
@@ -28,6 +29,8 @@ export type Source<T> = { file: string } | { inline: T } | { packaged: string };
 /** The config file as validated, before files it names are read. */
 export interface FileConfig {
   listen: ListenAddress[];
+  /** Client prefixes served on every transport (like PowerDNS Recursor's allow-from); others get REFUSED + EDE 18. */
+  allowFrom: string[];
   rootHints: Source<ServerHint[]>;
   upstreamPort: number;
   qnameMinimisation: boolean;
@@ -89,6 +92,7 @@ export const DEFAULT_TRUST_ANCHORS_FILE = 'root.ds';
 
 export const defaultFileConfig: FileConfig = {
   listen: [{ address: '127.0.0.1', port: 5353, family: 4 }],
+  allowFrom: [...DEFAULT_ALLOW_FROM],
   rootHints: { packaged: DEFAULT_ROOT_HINTS_FILE },
   upstreamPort: 53,
   qnameMinimisation: true,
@@ -202,7 +206,10 @@ const cache = object<CacheOptions>(
 const tcp = object<TcpOptions>(
   {
     idleTimeoutMs: integer(1, HOUR_MS),
+    messageTimeoutMs: integer(1, HOUR_MS),
     maxConnections: integer(1, 1_000_000),
+    maxConnectionsPerAddress: integer(1, 1_000_000),
+    maxConnectionsPerPrefix: integer(1, 1_000_000),
     maxInFlightPerConnection: integer(1, 65_535),
   },
   defaultTcpOptions,
@@ -222,6 +229,10 @@ const doh = object<DohOptions>(
     plainListen: arrayOf(listenAddress),
     path: urlPath,
     maxConnections: integer(1, 1_000_000),
+    maxConnectionsPerAddress: integer(1, 1_000_000),
+    maxConnectionsPerPrefix: integer(1, 1_000_000),
+    trustedProxies: arrayOf(prefixText),
+    allowPlainRemote: boolean,
     maxConcurrentStreams: integer(1, 10_000),
     maxHeaderBytes: integer(1_024, 1_048_576),
     requestTimeoutMs: integer(1, HOUR_MS),
@@ -246,6 +257,7 @@ const chaos = object<{ identity: string; version: string }>({ identity: txtText,
 /** Checks of each top-level key; flags reuse them so a bad flag is reported like a bad key. */
 export const fieldChecks = {
   listen: arrayOf(listenAddress, 1),
+  allowFrom: arrayOf(prefixText),
   rootHints: stringOr<Source<ServerHint[]>>(fileName, inlineHints),
   upstreamPort: integer(1, 65_535),
   qnameMinimisation: boolean,
@@ -307,6 +319,12 @@ export function checkConsistency(config: FileConfig): void {
   const tlsListeners = config.doh.listen.length > 0 ? 'doh.listen' : config.dot.listen.length > 0 ? 'dot.listen' : undefined;
   for (const key of ['cert', 'key'] as const) {
     if (tlsListeners && config.tls[key] === '') throw new ConfigError(`tls.${key}`, `required by ${tlsListeners} (--tls-${key} FILE)`);
+  }
+  // RFC 8484 §5: DoH runs over HTTPS. Plain HTTP is for a TLS-terminating proxy on this host;
+  // elsewhere queries and answers would cross the network in clear, so it must be asked for.
+  const remotePlain = config.doh.plainListen.find((at) => !isLoopback(at.address));
+  if (remotePlain && !config.doh.allowPlainRemote) {
+    throw new ConfigError('doh.plainListen', `${remotePlain.address} is not loopback: plain-HTTP DoH there sends DNS in clear; set doh.allowPlainRemote (--doh-plain-remote) to mean it`);
   }
   if (config.limits.upstreamTimeoutMs > config.limits.maxQueryTimeMs) {
     throw new ConfigError('limits.upstreamTimeoutMs', `${config.limits.upstreamTimeoutMs} is greater than limits.maxQueryTimeMs (${config.limits.maxQueryTimeMs})`);

@@ -3,7 +3,10 @@
 // shared pipeline, and turns the answer into a response with the right status and headers.
 
 import type { ClientInfo } from '../operations/observer.ts';
+import { Acl, DEFAULT_ALLOW_FROM } from '../policy/acl.ts';
 import type { Pipeline } from '../server/pipeline.ts';
+import { prohibitedPipeline } from '../server/prohibited.ts';
+import { clientAddress, type DohAccess } from './client.ts';
 import { cacheControl } from './freshness.ts';
 import { DNS_JSON, jsonAnswer, jsonQuery } from './json.ts';
 import { RESPONSE_PAD_BLOCK } from '../server/tls.ts';
@@ -27,6 +30,9 @@ export interface RequestHead {
   remoteAddress?: string | undefined;
   /** The client's port, for dnstap. */
   remotePort?: number | undefined;
+  /** Forwarded (RFC 7239) and X-Forwarded-For: believed only from trusted proxies (doh/client.ts). */
+  forwarded?: string | undefined;
+  forwardedFor?: string | undefined;
 }
 
 export interface HttpReply {
@@ -78,30 +84,37 @@ function decodeDnsParam(value: string): Buffer | undefined {
 }
 
 /** The client as the query log and dnstap describe it. */
-function observed(head: RequestHead): ClientInfo | undefined {
-  return head.remoteAddress === undefined ? undefined : { address: head.remoteAddress, port: head.remotePort ?? 0, transport: 'doh' };
+function observed(head: RequestHead, client: string | undefined): ClientInfo | undefined {
+  return client === undefined ? undefined : { address: client, port: head.remotePort ?? 0, transport: 'doh' };
 }
 
-export function createDohHandler(pipeline: Pipeline, dohPath: string): DohHandler {
-  async function wire(message: Buffer, head: RequestHead): Promise<HttpReply> {
-    const answered = await pipeline.answer(message, RESPONSE_PAD_BLOCK, head.remoteAddress, observed(head));
+/** The pipeline chosen for a request (allowFrom) and the client address it is judged and limited by. */
+interface Asker {
+  pipeline: Pipeline;
+  client: string | undefined;
+}
+
+export function createDohHandler(allowed: Pipeline, dohPath: string, access: DohAccess = { acl: Acl.from(DEFAULT_ALLOW_FROM), trustedProxies: undefined }): DohHandler {
+  const refusing = prohibitedPipeline('doh');
+  async function wire(message: Buffer, head: RequestHead, asker: Asker): Promise<HttpReply> {
+    const answered = await asker.pipeline.answer(message, RESPONSE_PAD_BLOCK, asker.client, observed(head, asker.client));
     if (answered.kind === 'malformed') return text(400, `DNS message does not parse: ${answered.reason}`);
     countReply(Transport.DOH, answered.reply);
     // RFC 8484 §4.2.1: every DNS reply, whatever its rcode, is a 200.
     return reply(200, DNS_MESSAGE, answered.reply, { 'cache-control': cacheControl(answered.content) });
   }
 
-  async function json(params: URLSearchParams, head: RequestHead): Promise<HttpReply> {
+  async function json(params: URLSearchParams, head: RequestHead, asker: Asker): Promise<HttpReply> {
     const query = jsonQuery(params);
     if (!query.ok) return jsonError(400, query.error);
-    const answered = await pipeline.answer(query.message, 0, head.remoteAddress, observed(head));
+    const answered = await asker.pipeline.answer(query.message, 0, asker.client, observed(head, asker.client));
     if (answered.kind === 'malformed') return jsonError(400, `query does not parse: ${answered.reason}`);
     countReply(Transport.DOH, answered.reply);
     const body = jsonAnswer(answered.reply, answered.content, query.name, query.type);
     return reply(200, DNS_JSON, body, { 'cache-control': cacheControl(answered.content) });
   }
 
-  async function post(head: RequestHead, readBody: ReadBody): Promise<HttpReply> {
+  async function post(head: RequestHead, readBody: ReadBody, asker: Asker): Promise<HttpReply> {
     if (mediaType(head.contentType) !== DNS_MESSAGE) return text(415, `POST needs Content-Type: ${DNS_MESSAGE}`);
     // Refuse early from the declared length (RFC 9110 §15.5.14); the reader enforces it anyway.
     if (head.contentLength !== undefined && Number(head.contentLength) > MAX_BODY_BYTES) {
@@ -110,7 +123,7 @@ export function createDohHandler(pipeline: Pipeline, dohPath: string): DohHandle
     const body = await readBody(MAX_BODY_BYTES);
     if (body === undefined) return text(413, `a DNS message is at most ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
     if (body.length === 0) return text(400, 'empty body');
-    return wire(body, head);
+    return wire(body, head, asker);
   }
 
   return async function handle(head, readBody) {
@@ -121,15 +134,19 @@ export function createDohHandler(pipeline: Pipeline, dohPath: string): DohHandle
     const method = head.method.toUpperCase();
     if (method === 'OPTIONS') return { status: 204, headers: { allow: METHODS, ...CORS }, body: Buffer.alloc(0) };
     const json400 = isJson || wantsJson(head.accept);
+    // allowFrom: a client outside it still gets a DNS answer (REFUSED, EDE 18), as on UDP.
+    // Behind a trusted proxy, the client it names is also the one per-client limits count.
+    const client = head.remoteAddress === undefined ? undefined : clientAddress(head.remoteAddress, head.forwarded, head.forwardedFor, access.trustedProxies);
+    const asker: Asker = { pipeline: client !== undefined && access.acl.allows(client) ? allowed : refusing, client };
     if (method === 'GET' || method === 'HEAD') {
-      if (isJson || url.searchParams.has('name')) return json(url.searchParams, head);
+      if (isJson || url.searchParams.has('name')) return json(url.searchParams, head, asker);
       const dns = url.searchParams.get('dns');
       if (dns === null) return json400 ? jsonError(400, 'missing name parameter') : text(400, 'missing dns parameter');
       const message = decodeDnsParam(dns);
       if (message === undefined) return text(400, 'dns parameter is not base64url');
-      return wire(message, head);
+      return wire(message, head, asker);
     }
-    if (method === 'POST' && isDoh) return post(head, readBody);
+    if (method === 'POST' && isDoh) return post(head, readBody, asker);
     const error = json400 ? jsonError : text;
     return error(405, `method ${method} not allowed`, { allow: isJson ? 'GET, HEAD, OPTIONS' : METHODS });
   };

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { Logger } from '../util/log.ts';
 import { readCapped } from './body.ts';
+import { headerText } from './client.ts';
 import type { DohHandler, HttpReply } from './handler.ts';
 import type { DohOptions } from './options.ts';
 
@@ -53,6 +54,8 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse, handle
         contentLength: req.headers['content-length'],
         remoteAddress: req.socket.remoteAddress,
         remotePort: req.socket.remotePort,
+        forwarded: req.headers['forwarded'],
+        forwardedFor: headerText(req.headers['x-forwarded-for']),
       },
       (max) => readCapped(req, max),
     );

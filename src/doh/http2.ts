@@ -4,6 +4,7 @@
 import http2 from 'node:http2';
 import type { Logger } from '../util/log.ts';
 import { readCapped } from './body.ts';
+import { headerText } from './client.ts';
 import type { DohHandler, HttpReply } from './handler.ts';
 import type { DohOptions } from './options.ts';
 
@@ -23,8 +24,26 @@ export function createHttp2Server(handler: DohHandler, options: DohOptions, log:
     // No frame for this long, with or without open streams: GOAWAY and close (RFC 9113 §9.1).
     session.setTimeout(options.idleTimeoutMs, () => session.close());
   });
-  server.on('stream', (stream, headers) => void serve(stream as http2.ServerHttp2Stream, headers, handler, options, log));
+  server.on('stream', (stream, headers, _flags, rawHeaders: string[]) => {
+    // SETTINGS_MAX_HEADER_LIST_SIZE is only advisory to the peer (RFC 9113 §6.5.2) and nghttp2
+    // accepts larger lists, so enforce it here, counted as that section defines it: name and
+    // value octets plus 32 per field. 431 as HTTP/1.1 answers (RFC 6585 §5).
+    if (headerListSize(rawHeaders) > options.maxHeaderBytes) {
+      const s = stream as http2.ServerHttp2Stream;
+      s.on('error', (err) => log.debug('doh http/2 stream error', { err: err.message }));
+      send(s, { status: 431, headers: { 'content-length': '0', 'cache-control': 'no-store' }, body: Buffer.alloc(0) }, true);
+      s.close(NGHTTP2_NO_ERROR);
+      return;
+    }
+    void serve(stream as http2.ServerHttp2Stream, headers, handler, options, log);
+  });
   return server;
+}
+
+function headerListSize(raw: string[]): number {
+  let size = 0;
+  for (let i = 0; i < raw.length; i++) size += Buffer.byteLength(raw[i]!) + (i % 2 === 0 ? 32 : 0);
+  return size;
 }
 
 async function serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, handler: DohHandler, options: DohOptions, log: Logger): Promise<void> {
@@ -48,6 +67,8 @@ async function serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHtt
         contentLength: headers['content-length'],
         remoteAddress: stream.session?.socket?.remoteAddress,
         remotePort: stream.session?.socket?.remotePort,
+        forwarded: headerText(headers['forwarded']),
+        forwardedFor: headerText(headers['x-forwarded-for']),
       },
       async (max) => {
         const body = await readCapped(stream, max);

@@ -1,10 +1,12 @@
-// One DoH listen address: accepts TCP (plain) or TLS connections, caps how many are open, and
-// hands each to the HTTP/2 or the HTTP/1.1 adapter (by ALPN over TLS, by the h2 preface in clear).
+// One DoH listen address: accepts TCP (plain) or TLS connections, caps them per listener and per
+// source (closing the idlest when full), and hands each to the HTTP/2 or the HTTP/1.1 adapter
+// (by ALPN over TLS, by the h2 preface in clear).
 
 import type http from 'node:http';
 import type http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
+import { ConnectionTable, type Slot } from '../server/conn-table.ts';
 import type { ListenAddress } from '../server/options.ts';
 import { streamListenOptions } from '../server/reuse-port.ts';
 import type { TlsCredentials } from '../server/tls.ts';
@@ -25,11 +27,26 @@ export class DohListener {
   private readonly sockets = new Set<net.Socket>();
   private readonly state: DrainState = { draining: false };
   private readonly credentials: TlsCredentials | undefined;
+  readonly table: ConnectionTable;
 
   private constructor(handler: DohHandler, options: DohOptions, credentials: TlsCredentials | undefined, log: Logger) {
     this.credentials = credentials;
+    this.table = new ConnectionTable(options);
+    // A connection is busy while it has requests in flight: the idlest one, not these, makes room.
+    const busyWhile = (socket: net.Socket | undefined, done: (end: () => void) => void): void => {
+      const slot: Slot | undefined = socket ? this.table.find(socket) : undefined;
+      if (!slot) return;
+      slot.busy++;
+      slot.touch();
+      done(() => {
+        slot.busy--;
+        slot.touch();
+      });
+    };
     this.h1 = createHttp1Server(handler, options, log, this.state);
+    this.h1.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => busyWhile(req.socket, (end) => res.once('close', end)));
     const h2 = createHttp2Server(handler, options, log);
+    h2.on('stream', (stream: http2.ServerHttp2Stream) => busyWhile(stream.session?.socket as net.Socket | undefined, (end) => stream.once('close', end)));
     h2.on('session', (session) => {
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
@@ -44,15 +61,23 @@ export class DohListener {
         ALPNProtocols: ['h2', 'http/1.1'],
         handshakeTimeout: options.requestTimeoutMs,
       });
-      server.on('secureConnection', (socket) => (socket.alpnProtocol === 'h2' ? toH2 : toH1)(socket));
+      server.on('secureConnection', (socket) => {
+        this.table.find(socket)?.met();
+        (socket.alpnProtocol === 'h2' ? toH2 : toH1)(socket);
+      });
       server.on('tlsClientError', (err) => log.debug('doh tls handshake failed', { err: err.message }));
       credentials.attach(server);
       this.server = server;
     } else {
       this.server = net.createServer((socket) => sniff(socket, options.requestTimeoutMs, toH1, toH2));
     }
-    // Over the cap the kernel-accepted connection is closed at once, before any TLS work.
-    this.server.maxConnections = options.maxConnections;
+    // Every accepted TCP socket takes a slot (before any TLS work) or is closed at once.
+    // Over TLS the handshake must finish within requestTimeoutMs, however the bytes trickle in
+    // (Node's handshakeTimeout restarts on every byte); in clear, sniff() bounds the preface.
+    this.server.prependListener('connection', (socket: net.Socket) => {
+      const slot = this.table.admit(socket);
+      if (slot && credentials) slot.deadlineIn(options.requestTimeoutMs);
+    });
     this.server.on('connection', (socket: net.Socket) => {
       socket.on('error', (err) => log.debug('doh connection error', { err: err.message }));
       this.sockets.add(socket);

@@ -9,8 +9,19 @@ export interface DohOptions {
   plainListen: ListenAddress[];
   /** Path of the RFC 8484 endpoint; the JSON API also answers on `/resolve`. */
   path: string;
-  /** Open connections per listener (TLS handshakes included); more are closed at once. */
+  /** Open connections per listener (TLS handshakes included); when full, the idlest is closed for a newcomer. */
   maxConnections: number;
+  /** Open connections from one client address; more are closed at once. */
+  maxConnectionsPerAddress: number;
+  /** Open connections from one /24 (IPv4) or /56 (IPv6); more are closed at once. */
+  maxConnectionsPerPrefix: number;
+  /**
+   * Prefixes of proxies whose Forwarded / X-Forwarded-For headers name the client that allowFrom
+   * judges; from any other peer those headers are ignored.
+   */
+  trustedProxies: string[];
+  /** Plain-HTTP DoH on an address other than loopback: refused at start-up unless true. */
+  allowPlainRemote: boolean;
   /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS (RFC 9113 §6.5.2): requests at once per connection. */
   maxConcurrentStreams: number;
   /** Request line and headers (HTTP/1.1), header list (HTTP/2): larger gets 431 or a stream reset. */
@@ -28,6 +39,10 @@ export const defaultDohOptions: DohOptions = Object.freeze({
   plainListen: [],
   path: '/dns-query',
   maxConnections: 1_000,
+  maxConnectionsPerAddress: 64,
+  maxConnectionsPerPrefix: 256,
+  trustedProxies: [],
+  allowPlainRemote: false,
   maxConcurrentStreams: 100,
   maxHeaderBytes: 16_384,
   requestTimeoutMs: 5_000,

@@ -13,8 +13,17 @@ export interface ListenAddress {
 export interface TcpOptions {
   /** RFC 7766 §6.2.3: close a connection with no query in flight after this long. */
   idleTimeoutMs: number;
-  /** Concurrent client connections per listen address; more are closed at once. */
+  /**
+   * RFC 7766 §6.2.3: a whole message must arrive within this long of its first byte, so a
+   * client dripping bytes cannot hold a connection; past it the connection is closed.
+   */
+  messageTimeoutMs: number;
+  /** Concurrent client connections per listen address; when full, the idlest is closed for a newcomer. */
   maxConnections: number;
+  /** Concurrent connections from one client address; more are closed at once. */
+  maxConnectionsPerAddress: number;
+  /** Concurrent connections from one /24 (IPv4) or /56 (IPv6); more are closed at once. */
+  maxConnectionsPerPrefix: number;
   /** Queries in flight on one connection; reading pauses at the cap (RFC 7766 §6.2.1.1). */
   maxInFlightPerConnection: number;
 }
@@ -22,6 +31,8 @@ export interface TcpOptions {
 export interface ServerOptions {
   /** Each address gets a UDP socket and a TCP listener on the same port. */
   listen: ListenAddress[];
+  /** Client prefixes served on every transport (allowFrom); others get REFUSED. Absent: DEFAULT_ALLOW_FROM. */
+  allowFrom?: readonly string[];
   tcp: TcpOptions;
   /** DNS over HTTPS and plain HTTP (RFC 8484) and the JSON API; absent: none. */
   doh?: DohOptions;
@@ -42,6 +53,9 @@ export interface ChaosOptions {
 
 export const defaultTcpOptions: TcpOptions = Object.freeze({
   idleTimeoutMs: 10_000,
+  messageTimeoutMs: 3_000,
   maxConnections: 1_000,
+  maxConnectionsPerAddress: 64,
+  maxConnectionsPerPrefix: 256,
   maxInFlightPerConnection: 100,
 });

@@ -4,6 +4,7 @@
 import { formatListen } from '../config/listen.ts';
 import { createDohHandler } from '../doh/handler.ts';
 import { DohListener } from '../doh/listener.ts';
+import { Acl } from '../policy/acl.ts';
 import type { Logger } from '../util/log.ts';
 import { listenDot } from './dot.ts';
 import type { ListenAddress, ServerOptions } from './options.ts';
@@ -32,7 +33,7 @@ function url(scheme: 'http' | 'https', at: ListenAddress, path: string): string 
   return `${scheme}://${formatListen(at)}${path}`;
 }
 
-export async function startSecureFrontends(options: ServerOptions, pipeline: Pipeline, log: Logger): Promise<SecureFrontends> {
+export async function startSecureFrontends(options: ServerOptions, pipeline: Pipeline, log: Logger, acl: Acl): Promise<SecureFrontends> {
   const doh = options.doh;
   const dot = options.dot ?? [];
   const needTls = (doh?.listen.length ?? 0) + dot.length > 0;
@@ -51,7 +52,8 @@ export async function startSecureFrontends(options: ServerOptions, pipeline: Pip
     });
   try {
     if (doh) {
-      const handler = createDohHandler(pipeline, doh.path);
+      const trustedProxies = doh.trustedProxies.length > 0 ? Acl.from(doh.trustedProxies) : undefined;
+      const handler = createDohHandler(pipeline, doh.path, { acl, trustedProxies });
       for (const [list, tls] of [[doh.listen, true], [doh.plainListen, false]] as const) {
         for (const at of list) {
           const listener = await bind(at, tls ? 'DoH over TLS' : 'DoH', () => DohListener.listen(at, handler, doh, tls ? credentials : undefined, log));
@@ -67,7 +69,7 @@ export async function startSecureFrontends(options: ServerOptions, pipeline: Pip
       }
     }
     for (const at of dot) {
-      const started = await bind(at, 'DoT', () => listenDot(at, pipeline, options.tcp, credentials!, log));
+      const started = await bind(at, 'DoT', () => listenDot(at, pipeline, options.tcp, credentials!, log, acl));
       closers.push(() => started.close());
       const bound = { ...at, port: started.frontend.port };
       endpoints.push({ protocol: 'DoT', address: bound, target: formatListen(bound), detail: 'TLS' });

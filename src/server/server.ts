@@ -2,6 +2,8 @@
 // DoT, all sharing one pipeline; closes them all gracefully (stop accepting, drain, close).
 
 import type { Observer } from '../operations/observer.ts';
+import { formatListen } from '../config/listen.ts';
+import { Acl, DEFAULT_ALLOW_FROM, isLoopback } from '../policy/acl.ts';
 import type { Logger } from '../util/log.ts';
 import type { ListenAddress, ServerOptions } from './options.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -29,13 +31,16 @@ export async function startServer(options: ServerOptions, pipeline: Pipeline, lo
   const close = async (): Promise<void> => {
     await Promise.all(frontends.map((f) => f.close()));
   };
+  // allowFrom is checked by the config schema; a direct caller's bad prefix throws here.
+  const acl = Acl.from(options.allowFrom ?? DEFAULT_ALLOW_FROM);
+  warnIfOpen(options, acl, log);
   try {
     for (const at of options.listen) {
-      const pair = await listenPair(at, options, pipeline, log, observer);
+      const pair = await listenPair(at, options, pipeline, log, observer, acl);
       frontends.push(pair.udp, pair.tcp);
       addresses.push({ ...at, port: pair.udp.port });
     }
-    const secure = await startSecureFrontends(options, pipeline, log);
+    const secure = await startSecureFrontends(options, pipeline, log, acl);
     frontends.push(secure);
     return { addresses, endpoints: secure.endpoints, reloadTls: secure.reloadTls, close };
   } catch (err) {
@@ -44,13 +49,25 @@ export async function startServer(options: ServerOptions, pipeline: Pipeline, lo
   }
 }
 
-async function listenPair(at: ListenAddress, options: ServerOptions, pipeline: Pipeline, log: Logger, observer: Observer | undefined): Promise<{ udp: UdpFrontend; tcp: TcpFrontend }> {
+/**
+ * An open resolver answers anyone, and is the amplifier of every reflection attack (RFC 5358):
+ * say so loudly when a listener reachable from other hosts lets every address in.
+ */
+function warnIfOpen(options: ServerOptions, acl: Acl, log: Logger): void {
+  if (!acl.allowsEveryone) return;
+  const listeners = [...options.listen, ...(options.dot ?? []), ...(options.doh?.listen ?? []), ...(options.doh?.plainListen ?? [])];
+  const exposed = listeners.filter((at) => !isLoopback(at.address)).map(formatListen);
+  if (exposed.length === 0) return;
+  log.warn('OPEN RESOLVER: allowFrom lets every address in (0.0.0.0/0 or ::/0) on listeners other hosts can reach; anyone can use this resolver, and attackers can use it to amplify floods (RFC 5358)', { listeners: exposed, allowFrom: acl.prefixes.length });
+}
+
+async function listenPair(at: ListenAddress, options: ServerOptions, pipeline: Pipeline, log: Logger, observer: Observer | undefined, acl: Acl): Promise<{ udp: UdpFrontend; tcp: TcpFrontend }> {
   for (let attempt = 1; ; attempt++) {
-    const udp = await UdpFrontend.listen(at, pipeline, log, observer).catch((err: NodeJS.ErrnoException) => {
+    const udp = await UdpFrontend.listen(at, pipeline, log, observer, acl).catch((err: NodeJS.ErrnoException) => {
       throw new ListenError(at, 'UDP', err);
     });
     try {
-      const tcp = await TcpFrontend.listen({ ...at, port: udp.port }, pipeline, options.tcp, log);
+      const tcp = await TcpFrontend.listen({ ...at, port: udp.port }, pipeline, options.tcp, log, acl);
       return { udp, tcp };
     } catch (err) {
       await udp.close();

@@ -5,9 +5,11 @@ import dgram from 'node:dgram';
 import { EDNS_UDP_SIZE } from '../dns/constants.ts';
 import { countReply, Transport } from '../telemetry/counters.ts';
 import { Observer, type ClientInfo } from '../operations/observer.ts';
+import { Acl, DEFAULT_ALLOW_FROM } from '../policy/acl.ts';
 import type { Logger } from '../util/log.ts';
 import type { ListenAddress } from './options.ts';
 import type { Pipeline } from './pipeline.ts';
+import { prohibitedReply } from './prohibited.ts';
 import { sharesPort } from './reuse-port.ts';
 
 export class UdpFrontend {
@@ -20,7 +22,7 @@ export class UdpFrontend {
   private drained: (() => void) | undefined;
   private readonly observer: Observer | undefined;
 
-  private constructor(socket: dgram.Socket, pipeline: Pipeline, log: Logger, observer: Observer | undefined) {
+  private constructor(socket: dgram.Socket, pipeline: Pipeline, log: Logger, observer: Observer | undefined, acl: Acl) {
     this.socket = socket;
     this.pipeline = pipeline;
     this.observer = observer;
@@ -28,6 +30,15 @@ export class UdpFrontend {
     socket.on('error', (err) => log.warn('udp socket error', { err: err.message }));
     socket.on('message', (msg, rinfo) => {
       if (this.closing) return;
+      // allowFrom first: the check reads the address text into numbers, allocating nothing.
+      if (!acl.allows(rinfo.address)) {
+        const refused = prohibitedReply(msg, 'udp');
+        if (refused) {
+          socket.send(refused, rinfo.port, rinfo.address);
+          countReply(Transport.UDP, refused);
+        }
+        return;
+      }
       // The query log or dnstap is on: the observed path (one branch when they are off).
       if (observer?.active) {
         const picked = observer.pick();
@@ -43,7 +54,7 @@ export class UdpFrontend {
     });
   }
 
-  static listen(at: ListenAddress, pipeline: Pipeline, log: Logger, observer?: Observer): Promise<UdpFrontend> {
+  static listen(at: ListenAddress, pipeline: Pipeline, log: Logger, observer?: Observer, acl = Acl.from(DEFAULT_ALLOW_FROM)): Promise<UdpFrontend> {
     return new Promise((resolve, reject) => {
       // SO_REUSEPORT only for node:cluster workers (reuse-port.ts); ipv6Only keeps [::] from
       // also taking IPv4, so each listen address means what it says.
@@ -55,7 +66,7 @@ export class UdpFrontend {
       socket.once('error', reject);
       socket.bind({ address: at.address, port: at.port }, () => {
         socket.off('error', reject);
-        resolve(new UdpFrontend(socket, pipeline, log, observer));
+        resolve(new UdpFrontend(socket, pipeline, log, observer, acl));
       });
     });
   }

@@ -34,6 +34,8 @@ export const counters = {
   dropped: new Float64Array(DROP_NAMES.length),
   /** Open client connections, indexed by transport (the UDP slot stays 0). */
   connections: new Float64Array(TRANSPORT_NAMES.length),
+  /** Queries refused (REFUSED + EDE 18) because the source is outside allowFrom, indexed by transport. */
+  aclRefused: new Float64Array(TRANSPORT_NAMES.length),
   /** Client questions that joined a resolution already in flight in this process. */
   coalesced: 0,
 };

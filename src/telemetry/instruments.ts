@@ -87,6 +87,8 @@ function create(meter: Meter) {
   });
   meter.createObservableCounter('andns.answers', { description: 'Answers by the tier that produced them: hot (wire answers), shared (record cache), resolved' })
     .addCallback((r) => counters.answers.forEach((n, i) => r.observe(n, tierAttrs[i])));
+  meter.createObservableCounter('andns.acl.refused', { description: 'Client queries answered REFUSED (EDE 18) because their source is not in allowFrom, by transport' })
+    .addCallback((r) => counters.aclRefused.forEach((n, i) => r.observe(n, { transport: TRANSPORT_NAMES[i]! })));
   meter.createObservableCounter('andns.queries.dropped', { description: 'Queries dropped without a reply, by reason (malformed, acl, ratelimit)' })
     .addCallback((r) => counters.dropped.forEach((n, i) => r.observe(n, dropAttrs[i])));
   // The exposure policy's plain counters (policy/stats.ts).

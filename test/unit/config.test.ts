@@ -164,3 +164,21 @@ test('the README example config loads, and the README documents every key', () =
     assert.ok(readme.includes(`| \`${key}`), `the key table documents ${key}`);
   }
 });
+
+test('allowFrom: defaults to the private ranges; --allow-from replaces it; a bad prefix names the key', () => {
+  assert.deepEqual(loadConfig().server.allowFrom, defaultFileConfig.allowFrom);
+  assert.ok(defaultFileConfig.allowFrom.includes('fc00::/7') && defaultFileConfig.allowFrom.includes('100.64.0.0/10'));
+  assert.deepEqual(loadConfig({ overrides: { allowFrom: ['192.0.2.0/24', '2001:db8::/32'] } }).server.allowFrom, ['192.0.2.0/24', '2001:db8::/32']);
+  fails({ allowFrom: ['10.0.0.0/33'] }, /^config: allowFrom\[0\]: "10.0.0.0\/33" is not an address prefix/);
+  fails({}, /^config: --allow-from\[1\]: "nope" is not an address prefix/, { allowFrom: ['10.0.0.0/8', 'nope'] });
+  fails({ doh: { trustedProxies: ['x'] } }, /^config: doh.trustedProxies\[0\]: "x" is not an address prefix/);
+});
+
+test('plain DoH on an address other than loopback needs doh.allowPlainRemote (--doh-plain-remote)', () => {
+  fails({ doh: { plainListen: ['0.0.0.0:8053'] } }, /^config: doh.plainListen: 0.0.0.0 is not loopback.*--doh-plain-remote/);
+  fails({}, /^config: doh.plainListen: :: is not loopback/, { dohPlain: ['[::]:8053'] });
+  assert.equal(loadConfig({ overrides: { dohPlain: ['0.0.0.0:8053'], dohPlainRemote: true } }).server.doh!.allowPlainRemote, true);
+  assert.equal(loadConfig({ overrides: { dohPlain: ['127.0.0.1:8053', '[::1]:8053'] } }).server.doh!.plainListen.length, 2);
+  const c = loadConfig({ overrides: { dohTrustedProxy: ['127.0.0.1/32'] } });
+  assert.deepEqual(c.server.doh!.trustedProxies, ['127.0.0.1/32']);
+});

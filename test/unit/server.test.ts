@@ -145,24 +145,25 @@ test('TCP: an idle connection is closed after the idle timeout, a busy one is no
   await busy.closed;
 });
 
-test('TCP: connections over the cap are closed at once', async (t) => {
-  const { server, port } = await serve({ maxConnections: 2 });
+test('TCP: a full listener closes its idlest connection for a newcomer; with every one busy, the newcomer', async (t) => {
+  const { server, port, resolver } = await serve({ maxConnections: 2 });
   closeAfter(t, server);
   const first = await tcpClient(port);
-  const second = await tcpClient(port);
+  first.send(rawQuery({ id: 1, name: 'hold.test' })); // busy until released
+  while (resolver.held.length < 1) await new Promise((r) => setTimeout(r, 5));
+  const second = await tcpClient(port); // idle
   const third = await tcpClient(port);
-  await third.closed;
-  first.send(rawQuery({ id: 1, name: 'ok.test' }));
-  await first.waitFor(1);
-  first.socket.destroy();
-  await first.closed;
-  await new Promise((r) => setTimeout(r, 50)); // the server sees the close
+  await second.closed; // the idlest made room (RFC 7766 §6.2.3)
+  third.send(rawQuery({ id: 3, name: 'hold.test' }));
+  while (resolver.held.length < 2) await new Promise((r) => setTimeout(r, 5));
   const fourth = await tcpClient(port);
-  fourth.send(rawQuery({ id: 4, name: 'ok.test' }));
-  await fourth.waitFor(1);
-  assert.equal(readReply(fourth.replies[0]!).id, 4, 'a slot freed by a close is reusable');
-  second.socket.destroy();
-  fourth.socket.destroy();
+  await fourth.closed; // both are busy: nothing to evict
+  resolver.release();
+  await first.waitFor(1);
+  await third.waitFor(1);
+  assert.deepEqual([readReply(first.replies[0]!).id, readReply(third.replies[0]!).id], [1, 3]);
+  first.socket.destroy();
+  third.socket.destroy();
 });
 
 test('TCP: in-flight queries per connection are capped; the rest wait and are answered', async (t) => {

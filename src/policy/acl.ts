@@ -1,0 +1,287 @@
+// Access control (allowFrom): which client addresses may use the resolver. Prefixes become
+// numeric ranges once, at start-up; a check reads the address text Node hands us (rinfo.address)
+// with charCodeAt into scratch words, so the UDP hot path allocates nothing and splits no string.
+
+/** Like PowerDNS Recursor's allow-from default: loopback and the private and local ranges. */
+export const DEFAULT_ALLOW_FROM: readonly string[] = Object.freeze([
+  '127.0.0.0/8', // RFC 1122 §3.2.1.3 loopback
+  '10.0.0.0/8', // RFC 1918
+  '172.16.0.0/12', // RFC 1918
+  '192.168.0.0/16', // RFC 1918
+  '100.64.0.0/10', // RFC 6598 shared address space (carrier-grade NAT)
+  '169.254.0.0/16', // RFC 3927 link-local
+  '::1/128', // RFC 4291 §2.5.3 loopback
+  'fc00::/7', // RFC 4193 unique local
+  'fe80::/10', // RFC 4291 §2.5.6 link-local
+]);
+
+export interface Prefix {
+  family: 4 | 6;
+  /** The network, big-endian 32-bit words (IPv4 in word 0). */
+  words: Uint32Array;
+  /** Prefix length in bits. */
+  length: number;
+}
+
+/** Scratch words an address is read into: module-level, so a check allocates nothing. */
+const scratch = new Uint32Array(4);
+const groups = new Uint16Array(8);
+
+/**
+ * Reads an IPv4 dotted quad or an IPv6 address (with `::`, a zone index `%eth0`, or a trailing
+ * dotted quad) into `out`. Returns 4 (out[0] holds it), 6, or 0 when the text is no address.
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) reads as IPv4: a dual-stack
+ * socket or a proxy header shows IPv4 clients that way, and they must meet the IPv4 rules.
+ */
+export function readAddress(text: string, out: Uint32Array): 0 | 4 | 6 {
+  let end = text.length;
+  let colon = false;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x25) {
+      end = i; // zone index: not part of the address
+      break;
+    }
+    if (c === 0x3a) colon = true;
+  }
+  if (!colon) {
+    const v4 = readV4(text, 0, end);
+    if (v4 < 0) return 0;
+    out[0] = v4;
+    out[1] = out[2] = out[3] = 0;
+    return 4;
+  }
+  if (!readV6(text, end)) return 0;
+  for (let i = 0; i < 4; i++) out[i] = ((groups[2 * i]! << 16) | groups[2 * i + 1]!) >>> 0;
+  if (out[0] === 0 && out[1] === 0 && out[2] === 0xffff) {
+    out[0] = out[3]!;
+    out[1] = out[2] = out[3] = 0;
+    return 4;
+  }
+  return 6;
+}
+
+/** text[from, to) as a dotted quad: an unsigned 32-bit number, or -1. */
+function readV4(text: string, from: number, to: number): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 0x30 && c <= 0x39) {
+      part = part * 10 + (c - 0x30);
+      if (++digits > 3 || part > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/** text[0, end) as IPv6 (RFC 4291 §2.2) into `groups`; false when it is not one. */
+function readV6(text: string, end: number): boolean {
+  let count = 0; // groups read
+  let gap = -1; // index in groups where "::" stands
+  let i = 0;
+  if (end >= 2 && text.charCodeAt(0) === 0x3a) {
+    if (text.charCodeAt(1) !== 0x3a) return false;
+    gap = 0;
+    i = 2;
+    if (i === end) {
+      groups.fill(0);
+      return true;
+    }
+  }
+  for (;;) {
+    // One group: up to 4 hex digits, or a dotted quad as the last 32 bits.
+    let value = 0;
+    let digits = 0;
+    const start = i;
+    while (i < end) {
+      const h = hexValue(text.charCodeAt(i));
+      if (h < 0) break;
+      value = value * 16 + h;
+      digits++;
+      i++;
+    }
+    if (i < end && text.charCodeAt(i) === 0x2e) {
+      if (count > 6) return false;
+      const v4 = readV4(text, start, end);
+      if (v4 < 0) return false;
+      groups[count++] = v4 >>> 16;
+      groups[count++] = v4 & 0xffff;
+      i = end;
+      break;
+    }
+    if (digits === 0 || digits > 4 || count === 8) return false;
+    groups[count++] = value;
+    if (i === end) break;
+    if (text.charCodeAt(i) !== 0x3a) return false;
+    i++;
+    if (i < end && text.charCodeAt(i) === 0x3a) {
+      if (gap >= 0) return false;
+      gap = count;
+      i++;
+      if (i === end) break;
+    } else if (i === end) {
+      return false; // a trailing single colon
+    }
+  }
+  if (gap < 0) return count === 8;
+  if (count > 7) return false;
+  // Move the groups after "::" to the end and zero the gap.
+  const tail = count - gap;
+  for (let k = 0; k < tail; k++) groups[7 - k] = groups[count - 1 - k]!;
+  for (let k = gap; k < 8 - tail; k++) groups[k] = 0;
+  return true;
+}
+
+/** `10.0.0.0/8`, `fe80::/10`, or a bare address (a /32 or /128). Undefined when malformed. */
+export function parsePrefix(text: string): Prefix | undefined {
+  const slash = text.indexOf('/');
+  const address = slash < 0 ? text : text.slice(0, slash);
+  if (address.includes('%')) return undefined;
+  const words = new Uint32Array(4);
+  // A mapped address in a prefix would silently mean IPv4: ask for the IPv4 form instead.
+  if (/^::ffff:/i.test(address) && address.includes('.')) return undefined;
+  const family = readAddress(address, words);
+  if (family === 0) return undefined;
+  const max = family === 4 ? 32 : 128;
+  let length = max;
+  if (slash >= 0) {
+    const bits = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return undefined;
+    length = Number(bits);
+  }
+  maskWords(words, length);
+  return { family, words, length };
+}
+
+/** Zeroes every bit past the first `length`. */
+function maskWords(words: Uint32Array, length: number): void {
+  for (let i = 0; i < 4; i++) {
+    const keep = Math.max(0, Math.min(32, length - 32 * i));
+    words[i] = keep === 0 ? 0 : keep === 32 ? words[i]! : (words[i]! & (0xffffffff << (32 - keep))) >>> 0;
+  }
+}
+
+export function formatPrefix(p: Prefix): string {
+  if (p.family === 4) {
+    const w = p.words[0]!;
+    return `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}/${p.length}`;
+  }
+  const hex: string[] = [];
+  for (let i = 0; i < 8; i++) hex.push(((p.words[i >> 1]! >>> (i % 2 === 0 ? 16 : 0)) & 0xffff).toString(16));
+  return `${hex.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}/${p.length}`;
+}
+
+/**
+ * The allowed prefixes as sorted, merged numeric ranges: IPv4 as [start, end] pairs searched by
+ * bisection, IPv6 as (network, mask) words compared in a short loop.
+ */
+export class Acl {
+  private readonly v4: Float64Array;
+  private readonly v6: Uint32Array;
+  private readonly v6Masks: Uint32Array;
+  readonly prefixes: readonly Prefix[];
+
+  constructor(prefixes: readonly Prefix[]) {
+    this.prefixes = prefixes;
+    const ranges = prefixes
+      .filter((p) => p.family === 4)
+      .map((p) => [p.words[0]!, p.words[0]! + 2 ** (32 - p.length) - 1] as [number, number])
+      .sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const r of ranges) {
+      const last = merged[merged.length - 1];
+      if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+      else merged.push([r[0], r[1]]);
+    }
+    this.v4 = Float64Array.from(merged.flat());
+    const six = prefixes.filter((p) => p.family === 6);
+    this.v6 = new Uint32Array(six.length * 4);
+    this.v6Masks = new Uint32Array(six.length * 4);
+    six.forEach((p, i) => {
+      this.v6.set(p.words, i * 4);
+      const mask = new Uint32Array([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]);
+      maskWords(mask, p.length);
+      this.v6Masks.set(mask, i * 4);
+    });
+  }
+
+  /** Parses every prefix; throws naming the first one that is malformed. */
+  static from(texts: readonly string[]): Acl {
+    return new Acl(
+      texts.map((t) => {
+        const p = parsePrefix(t);
+        if (!p) throw new Error(`"${t}" is not an address prefix like 192.0.2.0/24 or 2001:db8::/32`);
+        return p;
+      }),
+    );
+  }
+
+  /** True when the list lets every IPv4 or every IPv6 address in (0.0.0.0/0 or ::/0). */
+  get allowsEveryone(): boolean {
+    return this.prefixes.some((p) => p.length === 0);
+  }
+
+  /** Whether `address` (as Node prints it) is allowed. Text that is no address is not. */
+  allows(address: string): boolean {
+    const family = readAddress(address, scratch);
+    if (family === 4) return this.allowsV4(scratch[0]!);
+    if (family === 6) return this.allowsV6(scratch);
+    return false;
+  }
+
+  private allowsV4(a: number): boolean {
+    const r = this.v4;
+    let lo = 0;
+    let hi = r.length / 2 - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (a < r[2 * mid]!) hi = mid - 1;
+      else if (a > r[2 * mid + 1]!) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+
+  private allowsV6(w: Uint32Array): boolean {
+    const nets = this.v6;
+    const masks = this.v6Masks;
+    for (let i = 0; i < nets.length; i += 4) {
+      if (
+        ((w[0]! & masks[i]!) >>> 0) === nets[i] &&
+        ((w[1]! & masks[i + 1]!) >>> 0) === nets[i + 1] &&
+        ((w[2]! & masks[i + 2]!) >>> 0) === nets[i + 2] &&
+        ((w[3]! & masks[i + 3]!) >>> 0) === nets[i + 3]
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
+/** Loopback listeners (127.0.0.0/8, ::1) are reachable from this host only. */
+export function isLoopback(address: string): boolean {
+  const w = new Uint32Array(4);
+  const family = readAddress(address, w);
+  if (family === 4) return w[0]! >>> 24 === 127;
+  return family === 6 && w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 1;
+}
