@@ -37,10 +37,13 @@ export class WireError extends Error {}
 
 /**
  * Reads a (possibly compressed) name at `offset`. Returns its canonical text and the offset
- * after it in the original stream. Pointers must go strictly backwards (no loops), labels are
- * limited to printable ASCII other than "." and "\" so a name's text form is unambiguous.
+ * after it in the original stream. Pointers must go strictly backwards (no loops); with
+ * `pointers` false any pointer is an error. Any octet may stand in a label (RFC 2181 §11: names
+ * are octets, not text): letters are lower-cased (RFC 4343), printable ASCII other than "." and
+ * "\" stays as it is, every other octet is written \DDD (RFC 1035 §5.1), so the text names one
+ * octet string and no other.
  */
-export function readName(buf: Buffer, offset: number): { name: string; end: number } {
+export function readName(buf: Buffer, offset: number, pointers = true): { name: string; end: number } {
   const parts: string[] = [];
   let pos = offset;
   let end = -1;
@@ -54,6 +57,7 @@ export function readName(buf: Buffer, offset: number): { name: string; end: numb
       break;
     }
     if ((len & 0xc0) === 0xc0) {
+      if (!pointers) throw new WireError('compression pointer in the question');
       if (pos + 1 >= buf.length) throw new WireError('truncated compression pointer');
       const target = ((len & 0x3f) << 8) | buf[pos + 1]!;
       if (target >= limit) throw new WireError('compression pointer does not point backwards');
@@ -70,7 +74,8 @@ export function readName(buf: Buffer, offset: number): { name: string; end: numb
     for (let i = pos + 1; i <= pos + len; i++) {
       let c = buf[i]!;
       if (c <= 0x20 || c >= 0x7f || c === 0x2e || c === 0x5c) {
-        throw new WireError('label holds a byte andns does not accept');
+        label += c < 10 ? `\\00${c}` : c < 100 ? `\\0${c}` : `\\${c}`;
+        continue;
       }
       if (c >= 0x41 && c <= 0x5a) c += 0x20; // RFC 4343: compare case-insensitively
       label += String.fromCharCode(c);
@@ -81,8 +86,13 @@ export function readName(buf: Buffer, offset: number): { name: string; end: numb
   return { name: parts.length === 0 ? '.' : parts.join('.'), end };
 }
 
-/** Skips one resource record starting at `offset`; returns its type, class, ttl and the end. */
-function skipRecord(buf: Buffer, offset: number): { type: number; klass: number; ttl: number; owner: string; end: number } {
+/** True when a canonical name holds an octet written \DDD (see readName). */
+export function hasEscapedOctet(name: string): boolean {
+  return name.includes('\\');
+}
+
+/** Skips one resource record starting at `offset`; returns its type, class, ttl, where its RDATA starts, and the end. */
+function skipRecord(buf: Buffer, offset: number): { type: number; klass: number; ttl: number; owner: string; rdStart: number; end: number } {
   const { name, end } = readName(buf, offset);
   if (end + 10 > buf.length) throw new WireError('record header runs past the message');
   const type = buf.readUInt16BE(end);
@@ -91,14 +101,24 @@ function skipRecord(buf: Buffer, offset: number): { type: number; klass: number;
   const rdlength = buf.readUInt16BE(end + 8);
   const rdEnd = end + 10 + rdlength;
   if (rdEnd > buf.length) throw new WireError('rdata runs past the message');
-  return { type, klass, ttl, owner: name, end: rdEnd };
+  return { type, klass, ttl, owner: name, rdStart: end + 10, end: rdEnd };
 }
+
+/** EDNS option COOKIE (RFC 7873 §4). */
+const OPT_COOKIE = 10;
 
 /**
  * Peeks at a client query: header, the single question, and the OPT record if any.
  * Rules: too short for a header or QR=1 → drop (never answer a response: loops);
  * QDCOUNT ≠ 1 or an unparsable question → FORMERR (RFC 1035 §4.1.2 allows one in practice);
- * more than one OPT, or an OPT not owned by the root → FORMERR (RFC 6891 §6.1.1).
+ * a compression pointer in the question → FORMERR (RFC 1035 §4.1.4: a pointer names a prior
+ * occurrence of a name, and the question's name is the first in a query: there is none);
+ * more than one OPT, or an OPT not owned by the root → FORMERR (RFC 6891 §6.1.1);
+ * OPT options that run past the record → FORMERR (RFC 6891 §6.1.2);
+ * a COOKIE option of a length other than 8 or 16..40 → FORMERR (RFC 7873 §5.2.2);
+ * bytes after the last record the counts announce → FORMERR (RFC 1035 §4.1: a message is its
+ * header and the four sections the counts describe; anything else is not part of it, and
+ * accepting it lets the same query take many byte forms).
  */
 export function peekQuery(buf: Buffer): PeekResult {
   if (buf.length < HEADER_SIZE) return { ok: false, action: 'drop' };
@@ -112,7 +132,7 @@ export function peekQuery(buf: Buffer): PeekResult {
   const nscount = buf.readUInt16BE(8);
   const arcount = buf.readUInt16BE(10);
   try {
-    const { name, end } = readName(buf, HEADER_SIZE);
+    const { name, end } = readName(buf, HEADER_SIZE, false);
     if (end + 4 > buf.length) return formerr('question runs past the message');
     const qtype = buf.readUInt16BE(end);
     const qclass = buf.readUInt16BE(end + 2);
@@ -125,10 +145,13 @@ export function peekQuery(buf: Buffer): PeekResult {
       if (rr.type === TYPE_OPT) {
         if (edns) return formerr('more than one OPT record');
         if (rr.owner !== '.') return formerr('OPT record not owned by the root');
+        const bad = checkOptions(buf, rr.rdStart, rr.end);
+        if (bad) return formerr(bad);
         edns = { udpSize: rr.klass, version: (rr.ttl >>> 16) & 0xff, dnssecOk: (rr.ttl & 0x8000) !== 0 };
       }
       pos = rr.end;
     }
+    if (pos !== buf.length) return formerr(`${buf.length - pos} bytes after the last record`);
     return {
       ok: true,
       query: { id, flags, opcode: (flags >> 11) & 0xf, qdcount, qname: name, qtype, qclass, questionEnd, edns },
@@ -137,6 +160,21 @@ export function peekQuery(buf: Buffer): PeekResult {
     if (err instanceof WireError) return formerr(err.message);
     throw err;
   }
+}
+
+/** Why the options in OPT RDATA [from, to) are malformed, or undefined when they are not. */
+function checkOptions(buf: Buffer, from: number, to: number): string | undefined {
+  let p = from;
+  while (p < to) {
+    if (p + 4 > to) return 'EDNS option header runs past its record';
+    const code = buf.readUInt16BE(p);
+    const len = buf.readUInt16BE(p + 2);
+    if (p + 4 + len > to) return 'EDNS option runs past its record';
+    // RFC 7873 §5.2.2: a client cookie alone (8) or with a server cookie of 8 to 32 octets.
+    if (code === OPT_COOKIE && len !== 8 && (len < 16 || len > 40)) return `COOKIE option of ${len} octets`;
+    p += 4 + len;
+  }
+  return undefined;
 }
 
 /**

@@ -2,7 +2,7 @@
 // with an error at once, or handed to resolution. Every rule cites the RFC it follows.
 
 import { EdeCode, Opcode, QClass, Rcode } from '../dns/constants.ts';
-import { HEADER_SIZE, peekQuery, type QueryView } from '../dns/wire.ts';
+import { hasEscapedOctet, HEADER_SIZE, peekQuery, type QueryView } from '../dns/wire.ts';
 import type { ExtendedError } from '../resolver/resolution.ts';
 
 /** RFC 6891 §9: extended rcode 16, "unsupported EDNS version". */
@@ -42,6 +42,14 @@ export function admit(message: Buffer): Admission {
   const query = peeked.query;
   // RFC 6891 §6.1.3: a version we do not implement gets BADVERS and our highest version (0).
   if (query.edns && query.edns.version > 0) return error(BADVERS, undefined, query, `EDNS version ${query.edns.version}`);
+  // RFC 2181 §11 lets any octet stand in a label, and the peek reads such names exactly (\DDD).
+  // The rest of the path is not byte-true yet: dns-packet's name encoder writes labels as UTF-8
+  // text split at ".", its decoder reads them as UTF-8, and the DNSSEC canonical form builds
+  // labels from text. Resolving such a name would ask upstream for another name, so it is
+  // refused, with the client's exact question echoed, rather than answered wrongly.
+  if (hasEscapedOctet(query.qname)) {
+    return error(Rcode.REFUSED, { code: EdeCode.NOT_SUPPORTED, text: 'names with octets outside printable ASCII are not resolved yet' }, query, 'escaped octet in qname');
+  }
   // RFC 4892 §2: the server-identity names of class CHAOS, answered by the pipeline's policy.
   if (query.qclass === QClass.CH && query.qtype === QTYPE_TXT) {
     const about = CHAOS_NAMES.get(query.qname);

@@ -67,3 +67,13 @@ test('an ordinary query goes to resolution with its question read', () => {
   // RD=0 is still admitted: it is answered from the cache only.
   assert.equal(outcome(rawQuery({ flags: 0 })), 'resolve');
 });
+
+test('a name holding octets outside printable ASCII is read (RFC 2181 §11), then REFUSED with EDE 21: the resolver path is not byte-true yet', () => {
+  const header = Buffer.from([0x12, 0x34, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+  const msg = Buffer.concat([header, Buffer.from([2, 0xf4, 0x61, 4, 0x74, 0x65, 0x73, 0x74, 0]), Buffer.from([0, 1, 0, 1])]);
+  const a = admit(msg);
+  assert.equal(a.kind, 'error');
+  assert.equal(a.kind === 'error' && a.rcode, Rcode.REFUSED);
+  assert.equal(a.kind === 'error' && a.ede?.code, 21);
+  assert.equal(a.kind === 'error' && a.query?.qname, '\\244a.test', 'the question was read, not FORMERR');
+});

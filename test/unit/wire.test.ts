@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dnsPacket from 'dns-packet';
+import fc from 'fast-check';
 import { peekQuery, readName, replyMatches } from '../../src/dns/wire.ts';
 
 const query = (over: Partial<dnsPacket.Packet> = {}): Buffer =>
@@ -49,9 +50,92 @@ test('readName rejects forward and looping compression pointers', () => {
   assert.deepEqual(readName(buf, 5), { name: 'x.abc', end: 9 });
 });
 
-test('readName refuses labels with dots, backslashes or control bytes (ambiguous text form)', () => {
-  assert.throws(() => readName(Buffer.from([3, 0x61, 0x2e, 0x62, 0]), 0));
-  assert.throws(() => readName(Buffer.from([2, 0x61, 0x00, 0]), 0));
+test('readName takes any octet in a label (RFC 2181 §11) and writes the unprintable, "." and "\\" as \\DDD', () => {
+  assert.deepEqual(readName(Buffer.from([3, 0x61, 0x2e, 0x62, 0]), 0), { name: 'a\\046b', end: 5 });
+  assert.deepEqual(readName(Buffer.from([2, 0x61, 0x00, 0]), 0), { name: 'a\\000', end: 4 });
+  assert.deepEqual(readName(Buffer.from([3, 0xf4, 0x5c, 0x41, 1, 0x20, 0]), 0), { name: '\\244\\092a.\\032', end: 7 });
+});
+
+/** A query with `tail` appended after the question (and the OPT, when `opt` is given). */
+function withTail(opt: Buffer | undefined, tail: Buffer): Buffer {
+  const q = query();
+  if (opt) q.writeUInt16BE(1, 10);
+  return Buffer.concat([q, opt ?? Buffer.alloc(0), tail]);
+}
+
+/** An OPT record (RFC 6891 §6.1.2) holding `options` as RDATA. */
+function optRecord(options: Buffer): Buffer {
+  const head = Buffer.alloc(11);
+  head.writeUInt16BE(41, 1);
+  head.writeUInt16BE(1232, 3);
+  head.writeUInt16BE(options.length, 9);
+  return Buffer.concat([head, options]);
+}
+
+function option(code: number, length: number): Buffer {
+  const o = Buffer.alloc(4 + length, 0x5a);
+  o.writeUInt16BE(code, 0);
+  o.writeUInt16BE(length, 2);
+  return o;
+}
+
+const reason = (buf: Buffer): string => {
+  const r = peekQuery(buf);
+  return r.ok ? 'ok' : r.action === 'formerr' ? r.reason : 'drop';
+};
+
+test('strict peek: a compression pointer in the question is FORMERR (RFC 1035 §4.1.4), even one pointing into the header', () => {
+  const q = query();
+  // www.example.com → "www" then a pointer to offset 4 (inside the header).
+  const pointed = Buffer.concat([q.subarray(0, 16), Buffer.from([0xc0, 0x04]), q.subarray(q.length - 4)]);
+  assert.match(reason(pointed), /compression pointer in the question/);
+  const toRoot = Buffer.concat([q.subarray(0, 12), Buffer.from([0xc0, 0x0b]), q.subarray(q.length - 4)]);
+  assert.match(reason(toRoot), /compression pointer in the question/);
+});
+
+test('strict peek: bytes after the last record are FORMERR (RFC 1035 §4.1)', () => {
+  assert.equal(reason(withTail(undefined, Buffer.alloc(0))), 'ok');
+  assert.match(reason(withTail(undefined, Buffer.from([0]))), /1 bytes after the last record/);
+  assert.match(reason(withTail(optRecord(Buffer.alloc(0)), Buffer.from('junk'))), /4 bytes after the last record/);
+});
+
+test('strict peek: COOKIE options of a bad length are FORMERR (RFC 7873 §5.2.2); 8 and 16..40 pass', () => {
+  for (const ok of [8, 16, 24, 40]) assert.equal(reason(withTail(optRecord(option(10, ok)), Buffer.alloc(0))), 'ok', `${ok}`);
+  for (const bad of [0, 7, 9, 15, 41, 64]) assert.match(reason(withTail(optRecord(option(10, bad)), Buffer.alloc(0))), /COOKIE option of/, `${bad}`);
+  // Other options of any length are fine; one that runs past the record is not (RFC 6891 §6.1.2).
+  assert.equal(reason(withTail(optRecord(Buffer.concat([option(12, 0), option(65001, 3)])), Buffer.alloc(0))), 'ok');
+  assert.match(reason(withTail(optRecord(Buffer.from([0, 12, 0, 9, 0])), Buffer.alloc(0))), /runs past its record/);
+  assert.match(reason(withTail(optRecord(Buffer.from([0, 12])), Buffer.alloc(0))), /header runs past/);
+});
+
+test('fuzz: a query with trailing bytes, a bad COOKIE length or a question pointer never peeks ok', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.nat(64), fc.nat(0x3fff), (tail, cookie, target) => {
+      assert.notEqual(reason(withTail(undefined, Buffer.from(tail))), 'ok');
+      const cookieOk = cookie === 8 || (cookie >= 16 && cookie <= 40);
+      assert.equal(reason(withTail(optRecord(option(10, cookie)), Buffer.alloc(0))) === 'ok', cookieOk);
+      const q = query();
+      const pointed = Buffer.concat([q.subarray(0, 12), Buffer.from([0xc0 | (target >> 8), target & 0xff]), q.subarray(q.length - 4)]);
+      assert.notEqual(reason(pointed), 'ok');
+    }),
+    { numRuns: 2_000 },
+  );
+});
+
+test('fuzz: any octets in labels peek ok, and the canonical name maps back to exactly those octets (lower-cased)', () => {
+  const unescape = (name: string): Buffer[] =>
+    name === '.' ? [] : name.split('.').map((l) => Buffer.from(l.replace(/\\(\d{3})/g, (_, d: string) => String.fromCharCode(Number(d))), 'latin1'));
+  const lower = (b: Buffer): Buffer => Buffer.from(b.map((c) => (c >= 0x41 && c <= 0x5a ? c + 0x20 : c)));
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 6 }), (labels) => {
+      const wire = Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0])]);
+      const header = Buffer.from([0x12, 0x34, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+      const r = peekQuery(Buffer.concat([header, wire, Buffer.from([0, 1, 0, 1])]));
+      assert.ok(r.ok);
+      assert.deepEqual(unescape(r.query.qname), labels.map((l) => lower(Buffer.from(l))));
+    }),
+    { numRuns: 2_000 },
+  );
 });
 
 test('replyMatches needs the same ID, QR and case-exact question', () => {
