@@ -10,6 +10,7 @@ import type { Pipeline } from './pipeline.ts';
 import { startSecureFrontends, type Endpoint } from './secure-frontends.ts';
 import { TcpFrontend } from './tcp.ts';
 import { UdpFrontend } from './udp.ts';
+import { isWildcard, WildcardUdp } from './wildcard-udp.ts';
 
 export interface RunningServer {
   /** The addresses actually bound (a requested port 0 replaced by the port the kernel chose). */
@@ -61,9 +62,12 @@ function warnIfOpen(options: ServerOptions, acl: Acl, log: Logger): void {
   log.warn('OPEN RESOLVER: allowFrom lets every address in (0.0.0.0/0 or ::/0) on listeners other hosts can reach; anyone can use this resolver, and attackers can use it to amplify floods (RFC 5358)', { listeners: exposed, allowFrom: acl.prefixes.length });
 }
 
-async function listenPair(at: ListenAddress, options: ServerOptions, pipeline: Pipeline, log: Logger, observer: Observer | undefined, acl: Acl): Promise<{ udp: UdpFrontend; tcp: TcpFrontend }> {
+async function listenPair(at: ListenAddress, options: ServerOptions, pipeline: Pipeline, log: Logger, observer: Observer | undefined, acl: Acl): Promise<{ udp: { port: number; close(): Promise<void> }; tcp: TcpFrontend }> {
   for (let attempt = 1; ; attempt++) {
-    const udp = await UdpFrontend.listen(at, pipeline, log, observer, acl).catch((err: NodeJS.ErrnoException) => {
+    // A wildcard becomes one UDP socket per local address, so replies leave from the address
+    // queried (wildcard-udp.ts). TCP needs no such care: a connection's reply uses its own address.
+    const listen = isWildcard(at.address) ? WildcardUdp.listen(at, pipeline, log, acl, { observer }) : UdpFrontend.listen(at, pipeline, log, observer, acl);
+    const udp = await listen.catch((err: NodeJS.ErrnoException) => {
       throw new ListenError(at, 'UDP', err);
     });
     try {
