@@ -139,7 +139,7 @@ test('HTTP/2: a body that never finishes gets 408; an oversized header list is r
   assert.equal(okHeaders[':status'], 200);
 });
 
-test('garbage on the port, and a full listener, do not stop the listener: the idlest connection makes room', async () => {
+test('garbage on the port, and a full listener, do not stop the listener: the idlest connection makes room', async (t) => {
   for (const junk of [Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\xff\xff\xff\xff'), Buffer.alloc(3000, 0xfe), Buffer.from('\x16\x03\x01\x02\x00')]) {
     const s = net.connect(Number(new URL(server.origin).port), '127.0.0.1');
     s.on('error', () => {});
@@ -153,6 +153,7 @@ test('garbage on the port, and a full listener, do not stop the listener: the id
     await once(s, 'connect');
     return s;
   }));
+  t.after(() => held.forEach((s) => s.destroy()));
   const evicted = Promise.race(held.map((s, i) => once(s, 'close').then(() => i)));
   // The 51st is served: the connection idle longest (the first held) is closed for it.
   let status = 0;
