@@ -14,7 +14,7 @@ import { TlsCredentials } from '../../src/server/tls.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { fakePipeline, makeCert, query, startDoh, type Cert } from './doh-fixture.ts';
 
-const { pipeline } = fakePipeline();
+const { pipeline, asked } = fakePipeline();
 
 /** The certificate a fresh TLS connection is shown, as PEM-comparable DER, and the ALPN chosen. */
 async function handshake(port: number, options: tls.ConnectionOptions = {}): Promise<{ der: Buffer; alpn: string | false }> {
@@ -112,8 +112,10 @@ test('close() lets HTTP/2 and HTTP/1.1 requests in flight finish, then resolves'
   const h2 = new Client(origin, { allowH2: true, h2Options: { useH2c: true } });
   const h1 = new Client(origin);
   const ask = (c: Client) => c.request({ path: `/dns-query?dns=${query('slow.test').toString('base64url')}`, method: 'GET' });
+  const before = asked.length;
   const inFlight = [ask(h2), ask(h1)];
-  await new Promise((r) => setTimeout(r, 100));
+  // Both requests are being resolved (not merely sent: a loaded machine may not have read them yet).
+  while (asked.slice(before).filter((q) => q.qname === 'slow.test').length < 2) await new Promise((r) => setTimeout(r, 10));
   const closed = listener.close();
   const responses = await Promise.all(inFlight);
   assert.deepEqual(responses.map((r) => r.statusCode), [200, 200]);
