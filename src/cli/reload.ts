@@ -5,8 +5,8 @@ import { controlCall, controlClientFlags } from './control-client.ts';
 import { flagHelp, parseFlags, UsageError } from './flags.ts';
 
 export const RELOAD_USAGE = 'andns reload | andns restart  [--control ADDR:PORT|PATH] [--control-token FILE] [--config FILE]';
-const SUMMARY = `reload: the running andns reads its config file again and applies the log level, work limits,
-forward zones, negative trust anchors and query log without dropping a query (as SIGHUP does);
+const SUMMARY = `reload: the running andns reads its config file again and applies allowFrom, the log level, work
+limits, forward zones, negative trust anchors and query log without dropping a query (as SIGHUP does);
 what needs a restart is listed. A config with an error is refused and the running one stays.
 restart: with --workers, replaces the workers one at a time (a new one serves before an old one
 drains), so the port is never without a listener; it also picks up a new build.`;

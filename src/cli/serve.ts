@@ -7,7 +7,8 @@ import cluster from 'node:cluster';
 import { loadConfig, type AndnsConfig } from '../config/load.ts';
 import type { ControlEndpoint } from '../operations/control-server.ts';
 import { Observer } from '../operations/observer.ts';
-import { Reloader } from '../operations/reload.ts';
+import { changed, Reloader } from '../operations/reload.ts';
+import { DEFAULT_ALLOW_FROM } from '../policy/acl.ts';
 import { ListenError, startServer, type RunningServer } from '../server/server.ts';
 import { Readiness } from '../operations/health.ts';
 import { startOperations, type OperationsListener } from '../operations/listener.ts';
@@ -26,8 +27,8 @@ export const SERVE_USAGE = 'andns serve [--config FILE] [flags]';
 const SUMMARY = `Runs the caching recursive resolver in the foreground on UDP and TCP, DNS-over-HTTPS (and plain
 HTTP on loopback) and DNS-over-TLS. No upstream query is sent at start-up: the root is primed on
 the first client query (with --metrics, /readyz's canary resolves one name every few seconds).
-SIGHUP reloads the TLS certificate and the config (log level, limits, forward zones, negative
-trust anchors, query log). SIGTERM or SIGINT stops it gracefully (exit 0): /readyz
+SIGHUP reloads the TLS certificate and the config (allowFrom, log level, limits, forward zones,
+negative trust anchors, query log). SIGTERM or SIGINT stops it gracefully (exit 0): /readyz
 turns 503, --drain-grace-ms passes, in-flight queries finish; a second signal exits at once.
 With --redis the cache is shared with every front-end on that Redis Cluster; --workers N serves
 from N processes.`;
@@ -84,6 +85,12 @@ export async function serve(args: string[]): Promise<number> {
     if (cluster.isWorker) await first;
   }
   const running = server;
+  // allowFrom lives in the server part, which otherwise needs a restart: this hook owns it.
+  reloader.register('allowFrom', (next, previous) => {
+    if (!changed(next.server.allowFrom, previous.server.allowFrom)) return false;
+    running.setAllowFrom(next.server.allowFrom ?? DEFAULT_ALLOW_FROM);
+    return true;
+  }, ['server.allowFrom']);
   const lines = listeningLines(running);
   if (cluster.isWorker) serveAsWorker(actions, lines, { telemetry, readiness });
   else announce(lines);

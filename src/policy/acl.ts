@@ -195,12 +195,19 @@ export function formatPrefix(p: Prefix): string {
  * bisection, IPv6 as (network, mask) words compared in a short loop.
  */
 export class Acl {
-  private readonly v4: Float64Array;
-  private readonly v6: Uint32Array;
-  private readonly v6Masks: Uint32Array;
-  readonly prefixes: readonly Prefix[];
+  // Not readonly: a reload replaces the list in place (replace()), so every front-end holding
+  // this Acl sees the new one at its next check.
+  private v4!: Float64Array;
+  private v6!: Uint32Array;
+  private v6Masks!: Uint32Array;
+  prefixes!: readonly Prefix[];
 
   constructor(prefixes: readonly Prefix[]) {
+    this.replace(prefixes);
+  }
+
+  /** Takes `prefixes` instead of the current list (a config reload). */
+  replace(prefixes: readonly Prefix[]): void {
     this.prefixes = prefixes;
     const ranges = prefixes
       .filter((p) => p.family === 4)
@@ -226,13 +233,7 @@ export class Acl {
 
   /** Parses every prefix; throws naming the first one that is malformed. */
   static from(texts: readonly string[]): Acl {
-    return new Acl(
-      texts.map((t) => {
-        const p = parsePrefix(t);
-        if (!p) throw new Error(`"${t}" is not an address prefix like 192.0.2.0/24 or 2001:db8::/32`);
-        return p;
-      }),
-    );
+    return new Acl(parsePrefixes(texts));
   }
 
   /** True when the list lets every IPv4 or every IPv6 address in (0.0.0.0/0 or ::/0). */
@@ -284,4 +285,13 @@ export function isLoopback(address: string): boolean {
   const family = readAddress(address, w);
   if (family === 4) return w[0]! >>> 24 === 127;
   return family === 6 && w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 1;
+}
+
+/** Parses every prefix; throws naming the first one that is malformed. */
+export function parsePrefixes(texts: readonly string[]): Prefix[] {
+  return texts.map((t) => {
+    const p = parsePrefix(t);
+    if (!p) throw new Error(`"${t}" is not an address prefix like 192.0.2.0/24 or 2001:db8::/32`);
+    return p;
+  });
 }

@@ -3,7 +3,7 @@
 
 import type { Observer } from '../operations/observer.ts';
 import { formatListen } from '../config/listen.ts';
-import { Acl, DEFAULT_ALLOW_FROM, isLoopback } from '../policy/acl.ts';
+import { Acl, DEFAULT_ALLOW_FROM, isLoopback, parsePrefixes } from '../policy/acl.ts';
 import type { Logger } from '../util/log.ts';
 import type { ListenAddress, ServerOptions } from './options.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -19,6 +19,8 @@ export interface RunningServer {
   readonly endpoints: readonly Endpoint[];
   /** Re-reads the TLS certificate and key (SIGHUP); false when they are unusable or absent. */
   reloadTls(): boolean;
+  /** Serves these client prefixes from the next query on (a config reload), on every transport. */
+  setAllowFrom(prefixes: readonly string[]): void;
   /** Resolves when every front-end has answered its in-flight queries and closed. */
   close(): Promise<void>;
 }
@@ -43,7 +45,11 @@ export async function startServer(options: ServerOptions, pipeline: Pipeline, lo
     }
     const secure = await startSecureFrontends(options, pipeline, log, acl);
     frontends.push(secure);
-    return { addresses, endpoints: secure.endpoints, reloadTls: secure.reloadTls, close };
+    const setAllowFrom = (prefixes: readonly string[]): void => {
+      acl.replace(parsePrefixes(prefixes));
+      warnIfOpen(options, acl, log);
+    };
+    return { addresses, endpoints: secure.endpoints, reloadTls: secure.reloadTls, setAllowFrom, close };
   } catch (err) {
     await close();
     throw err;

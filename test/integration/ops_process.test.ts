@@ -137,7 +137,8 @@ test('ops: stats, negative trust anchors at run time, reloads without a dropped 
   // to an address where nothing listens (so a name under it now fails), and no query lost.
   let stop = false;
   const load = keepQuerying(p, [bogus!, fresh!, other!], () => stop);
-  writeFileSync(p.configFile, JSON.stringify({ ...JSON.parse(readFileSync(p.configFile, 'utf8')), logLevel: 'debug', negativeTrustAnchors: [bogus], forwardZones: [{ zone: forwarded, addresses: ['127.54.0.1'] }] }));
+  const debugConfig = { ...JSON.parse(readFileSync(p.configFile, 'utf8')), logLevel: 'debug', negativeTrustAnchors: [bogus], forwardZones: [{ zone: forwarded, addresses: ['127.54.0.1'] }] };
+  writeFileSync(p.configFile, JSON.stringify(debugConfig));
   const reloaded = await andns(p, 'reload');
   assert.equal(reloaded.code, 0, reloaded.stderr);
   const report = JSON.parse(reloaded.stdout) as { applied: string[]; needsRestart: string[] };
@@ -159,10 +160,19 @@ test('ops: stats, negative trust anchors at run time, reloads without a dropped 
   assert.match(refused.stderr, /reload refused.*limits\.upstreamTimeoutMs/);
   assert.equal((await p.query(other!)).rcode, 'SERVFAIL');
 
+  // allowFrom (the ACL) follows a reload too: with loopback left out, a query from it is REFUSED.
+  writeFileSync(p.configFile, JSON.stringify({ ...debugConfig, allowFrom: ['192.0.2.0/24'] }));
+  const acl = await andns(p, 'reload');
+  assert.equal(acl.code, 0, acl.stderr);
+  const aclReport = JSON.parse(acl.stdout) as { applied: string[]; needsRestart: string[] };
+  assert.deepEqual(aclReport, { applied: ['allowFrom'], needsRestart: [] });
+  assert.equal((await p.query(other!)).rcode, 'REFUSED', 'outside allowFrom after the reload');
+
   // SIGHUP does the same: back to warn, no forward zone, no NTA.
   writeFileSync(p.configFile, JSON.stringify(config));
   p.child.kill('SIGHUP');
   await until(() => logLines(p).some((l) => l['msg'] === 'config reloaded' && (l['applied'] as string[]).includes('forwardZones')), 5000);
+  assert.equal((await p.query(other!)).rcode, 'SERVFAIL', 'loopback is allowed again (the default allowFrom)');
   const after = logLines(p).filter((l) => l['msg'] === 'query').length;
   await p.query(other!);
   assert.equal(logLines(p).filter((l) => l['msg'] === 'query').length, after, 'no debug line after the level went back to warn');
