@@ -1,6 +1,9 @@
 // Access control (allowFrom): which client addresses may use the resolver. Prefixes become
 // numeric ranges once, at start-up; a check reads the address text Node hands us (rinfo.address)
-// with charCodeAt into scratch words, so the UDP hot path allocates nothing and splits no string.
+// into scratch words with policy/address.ts (the parser the rate limits use too), so the UDP
+// hot path allocates nothing and splits no string.
+
+import { parseAddress } from './address.ts';
 
 /** Like PowerDNS Recursor's allow-from default: loopback and the private and local ranges. */
 export const DEFAULT_ALLOW_FROM: readonly string[] = Object.freeze([
@@ -25,131 +28,6 @@ export interface Prefix {
 
 /** Scratch words an address is read into: module-level, so a check allocates nothing. */
 const scratch = new Uint32Array(4);
-const groups = new Uint16Array(8);
-
-/**
- * Reads an IPv4 dotted quad or an IPv6 address (with `::`, a zone index `%eth0`, or a trailing
- * dotted quad) into `out`. Returns 4 (out[0] holds it), 6, or 0 when the text is no address.
- * An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) reads as IPv4: a dual-stack
- * socket or a proxy header shows IPv4 clients that way, and they must meet the IPv4 rules.
- */
-export function readAddress(text: string, out: Uint32Array): 0 | 4 | 6 {
-  let end = text.length;
-  let colon = false;
-  for (let i = 0; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x25) {
-      end = i; // zone index: not part of the address
-      break;
-    }
-    if (c === 0x3a) colon = true;
-  }
-  if (!colon) {
-    const v4 = readV4(text, 0, end);
-    if (v4 < 0) return 0;
-    out[0] = v4;
-    out[1] = out[2] = out[3] = 0;
-    return 4;
-  }
-  if (!readV6(text, end)) return 0;
-  for (let i = 0; i < 4; i++) out[i] = ((groups[2 * i]! << 16) | groups[2 * i + 1]!) >>> 0;
-  if (out[0] === 0 && out[1] === 0 && out[2] === 0xffff) {
-    out[0] = out[3]!;
-    out[1] = out[2] = out[3] = 0;
-    return 4;
-  }
-  return 6;
-}
-
-/** text[from, to) as a dotted quad: an unsigned 32-bit number, or -1. */
-function readV4(text: string, from: number, to: number): number {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x2e) {
-      if (digits === 0 || dots === 3) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 0x30 && c <= 0x39) {
-      part = part * 10 + (c - 0x30);
-      if (++digits > 3 || part > 255) return -1;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return value * 256 + part;
-}
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
-}
-
-/** text[0, end) as IPv6 (RFC 4291 §2.2) into `groups`; false when it is not one. */
-function readV6(text: string, end: number): boolean {
-  let count = 0; // groups read
-  let gap = -1; // index in groups where "::" stands
-  let i = 0;
-  if (end >= 2 && text.charCodeAt(0) === 0x3a) {
-    if (text.charCodeAt(1) !== 0x3a) return false;
-    gap = 0;
-    i = 2;
-    if (i === end) {
-      groups.fill(0);
-      return true;
-    }
-  }
-  for (;;) {
-    // One group: up to 4 hex digits, or a dotted quad as the last 32 bits.
-    let value = 0;
-    let digits = 0;
-    const start = i;
-    while (i < end) {
-      const h = hexValue(text.charCodeAt(i));
-      if (h < 0) break;
-      value = value * 16 + h;
-      digits++;
-      i++;
-    }
-    if (i < end && text.charCodeAt(i) === 0x2e) {
-      if (count > 6) return false;
-      const v4 = readV4(text, start, end);
-      if (v4 < 0) return false;
-      groups[count++] = v4 >>> 16;
-      groups[count++] = v4 & 0xffff;
-      i = end;
-      break;
-    }
-    if (digits === 0 || digits > 4 || count === 8) return false;
-    groups[count++] = value;
-    if (i === end) break;
-    if (text.charCodeAt(i) !== 0x3a) return false;
-    i++;
-    if (i < end && text.charCodeAt(i) === 0x3a) {
-      if (gap >= 0) return false;
-      gap = count;
-      i++;
-      if (i === end) break;
-    } else if (i === end) {
-      return false; // a trailing single colon
-    }
-  }
-  if (gap < 0) return count === 8;
-  if (count > 7) return false;
-  // Move the groups after "::" to the end and zero the gap.
-  const tail = count - gap;
-  for (let k = 0; k < tail; k++) groups[7 - k] = groups[count - 1 - k]!;
-  for (let k = gap; k < 8 - tail; k++) groups[k] = 0;
-  return true;
-}
 
 /** `10.0.0.0/8`, `fe80::/10`, or a bare address (a /32 or /128). Undefined when malformed. */
 export function parsePrefix(text: string): Prefix | undefined {
@@ -159,7 +37,7 @@ export function parsePrefix(text: string): Prefix | undefined {
   const words = new Uint32Array(4);
   // A mapped address in a prefix would silently mean IPv4: ask for the IPv4 form instead.
   if (/^::ffff:/i.test(address) && address.includes('.')) return undefined;
-  const family = readAddress(address, words);
+  const family = parseAddress(address, words);
   if (family === 0) return undefined;
   const max = family === 4 ? 32 : 128;
   let length = max;
@@ -243,7 +121,7 @@ export class Acl {
 
   /** Whether `address` (as Node prints it) is allowed. Text that is no address is not. */
   allows(address: string): boolean {
-    const family = readAddress(address, scratch);
+    const family = parseAddress(address, scratch);
     if (family === 4) return this.allowsV4(scratch[0]!);
     if (family === 6) return this.allowsV6(scratch);
     return false;
@@ -282,7 +160,7 @@ export class Acl {
 /** Loopback listeners (127.0.0.0/8, ::1) are reachable from this host only. */
 export function isLoopback(address: string): boolean {
   const w = new Uint32Array(4);
-  const family = readAddress(address, w);
+  const family = parseAddress(address, w);
   if (family === 4) return w[0]! >>> 24 === 127;
   return family === 6 && w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 1;
 }

@@ -5,7 +5,7 @@
 // most connections, the idlest of those, so a churning attacker evicts itself, not its victims.
 
 import type net from 'node:net';
-import { readAddress } from '../policy/acl.ts';
+import { parseAddress } from '../policy/address.ts';
 
 export interface ConnectionCaps {
   /** Open connections on the listener (handshakes included). */
@@ -60,7 +60,7 @@ const scratch = new Uint32Array(4);
 
 /** The source prefix a connection counts against: /24 for IPv4, /56 for IPv6. */
 export function sourcePrefix(address: string): string {
-  const family = readAddress(address, scratch);
+  const family = parseAddress(address, scratch);
   if (family === 4) return `4:${scratch[0]! >>> 8}`;
   if (family === 6) return `6:${scratch[0]}:${scratch[1]! >>> 8}`;
   return `?:${address}`;
