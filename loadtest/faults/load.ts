@@ -37,6 +37,8 @@ export class FaultLoad {
   private current: Second = newSecond();
   private readonly sweep: NodeJS.Timeout;
   private closedLoop = 0;
+  /** The first SERVFAIL replies, whole (their Extended DNS Error says why). */
+  readonly servfailSamples: Buffer[] = [];
   private sent = 0;
 
   /** `pick` chooses the next name (the workload's mix); `timeoutMs` is the client's patience. */
@@ -100,7 +102,10 @@ export class FaultLoad {
     this.pending[i]!.delete(id);
     const rcode = msg[3]! & 0x0f;
     // Counted in the second it was sent: a fault's cost shows where the fault is.
-    if (rcode === 2) p.second.servfail++;
+    if (rcode === 2) {
+      p.second.servfail++;
+      if (this.servfailSamples.length < 20) this.servfailSamples.push(msg);
+    }
     else p.second.answered++;
     p.second.latencies.push(performance.now() - p.at);
     if (this.closedLoop > 0) this.sendOne(i);

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { cpuTicks } from '../stats/procstat.ts';
 import { redisMissing, startRedisCluster, type RedisCluster } from '../../test/harness/redis-cluster.ts';
 import { simOnSockets, startAndns, type AndnsProcess } from '../../test/harness/andns-processes.ts';
+import dnsPacket from 'dns-packet';
 import { FaultLoad, percentile, type Second } from './load.ts';
 
 const usage = `npm run bench:faults -- [--rate 2000] [--timeout-ms 1000] [--node-timeout-ms 5000] [--json FILE]`;
@@ -38,6 +39,18 @@ function cpuMs(pids: number[]): number {
   return ticks * 10; // USER_HZ 100
 }
 
+/** The question and Extended DNS Error (RFC 8914: code and text) of a SERVFAIL reply. */
+function whyServfail(reply: Buffer): string {
+  try {
+    const d = dnsPacket.decode(reply) as dnsPacket.DecodedPacket;
+    const opt = (d.additionals ?? []).find((r) => r.type === 'OPT') as { options?: { code: number; data?: Buffer }[] } | undefined;
+    const ede = opt?.options?.find((o) => o.code === 15)?.data;
+    return `${d.questions?.[0]?.name ?? '?'} EDE ${ede && ede.length >= 2 ? `${ede.readUInt16BE(0)} ${ede.subarray(2).toString('utf8')}` : 'none'}`;
+  } catch {
+    return 'undecodable';
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { rate: { type: 'string' }, 'timeout-ms': { type: 'string' }, 'node-timeout-ms': { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help) return console.log(usage);
@@ -56,6 +69,7 @@ async function main(): Promise<void> {
   let fresh = 0;
   const pick = (): string => (Math.random() < 0.9 ? hot[Math.floor(Math.random() * hot.length)]! : `u${fresh++}.${hot[fresh % hot.length]!}`);
   const rows: Row[] = [];
+  const servfails: string[] = [];
   const summaries: string[] = [];
   let clock = 0;
 
@@ -79,6 +93,7 @@ async function main(): Promise<void> {
     }
     await sleep(timeoutMs + 100); // the last second's replies or timeouts
     const cpu = cpuMs(pids) - cpu0;
+    for (const m of load.servfailSamples.slice(0, 3)) servfails.push(`${name}: ${whyServfail(m)}`);
     load.close();
     let answered = 0;
     let sent = 0;
@@ -175,6 +190,7 @@ async function main(): Promise<void> {
   for (const s of summaries) console.log(s);
   console.log(`\nworst healthy-second p99 ${healthyP99.toFixed(1)} ms; closed loop (64 in flight per front-end): no Redis ${plainQps.toFixed(0)}/s, healthy Redis ${healthyQps.toFixed(0)}/s (${((healthyQps / plainQps) * 100).toFixed(0)} %), all Redis down ${downQps.toFixed(0)}/s (${((downQps / plainQps) * 100).toFixed(0)} %)`);
   console.log(`Redis restarted at second ${restarted}; log lines from the front-ends: ${stderr.split('\n').filter(Boolean).length}, MaxListenersExceededWarning ${stderr.split('MaxListenersExceededWarning').length - 1}, "Failed to refresh slots cache" ${stderr.split('Failed to refresh slots cache').length - 1}`);
+  if (servfails.length > 0) console.log(`first SERVFAILs (Extended DNS Error):\n  ${servfails.join('\n  ')}`);
   if (values.json) {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(values.json, JSON.stringify({ rate, timeoutMs, nodeTimeoutMs, rows, plainQps, healthyQps, downQps }, null, 1));

@@ -89,7 +89,9 @@ export class CircuitBreaker {
     if (probe) this.probing = true;
     try {
       const result = await call();
-      this.succeeded();
+      // A late success of a call started before the circuit opened says nothing about the node
+      // now: only the probe closes an open circuit (else it would open and close in one ms).
+      if (!this.opened || probe) this.succeeded();
       return result;
     } catch (err) {
       this.failed(probe);
@@ -134,9 +136,9 @@ export class CircuitBreaker {
 
   private failed(probe: boolean): void {
     if (probe) {
+      // Still open: no transition to report (an outage would otherwise log every probe).
       this.currentOpenMs = Math.min(this.currentOpenMs * 2, this.options.maxOpenMs);
       this.openUntil = this.clock.now() + this.jittered(this.currentOpenMs);
-      this.onChange('open');
       return;
     }
     // Late failures of calls started before the circuit opened change nothing.

@@ -171,3 +171,24 @@ test('cache_breaker: NodeHealth keeps one circuit per master: one dead node leav
   for (let i = 0; i < 2; i++) await assert.rejects(health.of('127.0.0.1:7002').run(fail));
   assert.equal(health.state, 'down');
 });
+
+test('cache_breaker: a late success of a call started before the circuit opened does not close it', async () => {
+  const { breaker, changes } = setup();
+  let succeedLate!: (v: string) => void;
+  const late = breaker.run(() => new Promise<string>((r) => (succeedLate = r)));
+  for (let i = 0; i < 3; i++) await assert.rejects(breaker.run(fail));
+  succeedLate('late');
+  assert.equal(await late, 'late');
+  assert.equal(breaker.state, 'open', 'only a probe closes an open circuit');
+  assert.deepEqual(changes, ['open']);
+});
+
+test('cache_breaker: failed probes are not reported as new transitions', async () => {
+  const { clock, breaker, changes } = setup();
+  for (let i = 0; i < 3; i++) await assert.rejects(breaker.run(fail));
+  for (let i = 0; i < 3; i++) {
+    clock.advance(1000);
+    await assert.rejects(breaker.run(fail));
+  }
+  assert.deepEqual(changes, ['open']);
+});
