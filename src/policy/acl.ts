@@ -37,8 +37,18 @@ export function parsePrefix(text: string): Prefix | undefined {
   const words = new Uint32Array(4);
   // A mapped address in a prefix would silently mean IPv4: ask for the IPv4 form instead.
   if (/^::ffff:/i.test(address) && address.includes('.')) return undefined;
-  const family = parseAddress(address, words);
+  let family = parseAddress(address, words);
   if (family === 0) return undefined;
+  if (family === 4 && address.includes(':')) {
+    // ::ffff:a:b in hex. Clients in that space are read as IPv4, so a prefix inside it
+    // (/96 or longer) would never match: ask for the IPv4 form. A shorter one is an IPv6
+    // prefix that merely starts there (::ffff:0:0/0 is ::/0).
+    if (slash < 0 || Number(text.slice(slash + 1)) >= 96) return undefined;
+    words[2] = 0xffff;
+    words[3] = words[0]!;
+    words[0] = 0;
+    family = 6;
+  }
   const max = family === 4 ? 32 : 128;
   let length = max;
   if (slash >= 0) {

@@ -62,7 +62,9 @@ test('fuzz: allows() agrees with node:net BlockList on random prefixes and addre
     fc.property(
       fc.array(fc.oneof(fc.tuple(v4, fc.nat(32)).map(([a, b]) => `${a}/${b}`), fc.tuple(v6z, fc.nat(128)).map(([a, b]) => `${a}/${b}`)), { maxLength: 6 }),
       fc.array(fc.oneof(v4, v6, v6z), { minLength: 1, maxLength: 10 }),
-      (prefixes, addresses) => {
+      (all, addresses) => {
+        // A prefix inside the IPv4-mapped space is refused at load (its own test below).
+        const prefixes = all.filter((p) => !(/^::ffff:/i.test(p) && Number(p.split('/')[1]) >= 96));
         const acl = Acl.from(prefixes);
         // BlockList mixes the families (::/0 matches IPv4 too): one list per family as reference.
         const ref4 = reference(prefixes.filter((p) => isIP(p.split('/')[0]!) === 4));
@@ -77,6 +79,18 @@ test('fuzz: allows() agrees with node:net BlockList on random prefixes and addre
     ),
     { numRuns: 2_000 },
   );
+});
+
+test('IPv4-mapped prefixes: inside the mapped space refused (clients there read as IPv4), shorter ones are IPv6', () => {
+  assert.throws(() => Acl.from(['::ffff:0:0/96']), /::ffff:0:0\/96/);
+  assert.throws(() => Acl.from(['::ffff:a00:0/104']), /not an address prefix/);
+  const all = Acl.from(['::ffff:0:0/0']);
+  assert.equal(all.allows('::'), true);
+  assert.equal(all.allows('2001:db8::1'), true);
+  assert.equal(all.allows('10.0.0.1'), false, 'an IPv6 /0 admits no IPv4 client');
+  const low = Acl.from(['::ffff:0:0/80']);
+  assert.equal(low.allows('::1'), true);
+  assert.equal(low.allows('1::'), false);
 });
 
 test('fuzz: the reader accepts exactly what node:net calls an address', () => {
