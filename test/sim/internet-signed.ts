@@ -77,7 +77,7 @@ const SPECIAL: Record<string, Profile> = {
 };
 
 /** Adds the special DNSSEC zones to the builder (after every other zone, so those stay as they were). */
-export function addSignedZones(b: Builder): Map<string, Profile> {
+export function addSignedZones(b: Builder, signedShare?: number): Map<string, Profile> {
   const profiles = new Map<string, Profile>();
   for (const [apex, profile] of Object.entries(SPECIAL)) {
     const zone = b.delegate(apex);
@@ -88,8 +88,11 @@ export function addSignedZones(b: Builder): Map<string, Profile> {
     b.add({ name: `any.wild.${apex}`, type: 'TXT', rcode: 'NOERROR', answerTypes: ['TXT'], rdata: ['synthesised'], tags: ['dnssec', 'wildcard'] });
     profiles.set(apex, profile);
   }
+  const signedProfiles = ORDINARY.filter((p) => p !== 'unsigned');
   for (let i = 0; i < b.healthy.length; i++) {
-    const p = ORDINARY[i % ORDINARY.length]!;
+    // With a share, zone i is signed when it carries the running count of signed zones past a
+    // whole number (evenly spread), cycling through the signed profiles.
+    const p = signedShare === undefined ? ORDINARY[i % ORDINARY.length]! : Math.floor((i + 1) * signedShare) > Math.floor(i * signedShare) ? signedProfiles[Math.floor(i * signedShare) % signedProfiles.length]! : 'unsigned';
     profiles.set(b.healthy[i]!.apex, p === 'unsigned' ? { expect: () => ({ status: 'insecure' }) } : p);
   }
   return profiles;

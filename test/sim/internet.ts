@@ -65,6 +65,10 @@ export interface InternetOptions {
   now?: number;
   /** Add the hostile zones (internet-hostile.ts): NRDelegation, DNAME loops, ghosts … */
   hostile?: boolean;
+  /** Share of ordinary zones whose NS names live in another zone (no glue); default 0.25. */
+  gluelessShare?: number;
+  /** Signed internet: share of ordinary second-level zones that are signed; default 7 of 8. */
+  signedShare?: number;
 }
 
 export const ROOT_ADDRESSES = ['127.53.0.1', '127.53.0.2', '127.53.0.3'];
@@ -169,10 +173,10 @@ export class Builder {
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'to', 'vi', 'ze', 'do', 'fa', 'gu', 'hi', 'po', 'be'];
 
 /** One ordinary second-level zone with hosts, mail, text, and maybe a wildcard or an ENT. */
-function ordinaryZone(b: Builder, i: number, tlds: string[]): void {
+function ordinaryZone(b: Builder, i: number, tlds: string[], gluelessShare: number): void {
   const label = `${b.pick(SYLLABLES)}${b.pick(SYLLABLES)}${i.toString(36)}`;
   const apex = `${label}.${b.pick(tlds)}`;
-  const glueless = b.glueZones.length > 0 && b.random() < 0.25;
+  const glueless = b.glueZones.length > 0 && b.random() < gluelessShare;
   const host = glueless ? b.pick(b.glueZones) : undefined;
   const z = b.delegate(apex, [{}, {}], host);
   const tag = glueless ? 'glueless' : 'glue';
@@ -253,11 +257,11 @@ export function generateInternet(options: InternetOptions = {}): Internet {
     b.lines('net').push(`root-servers.net. NS ${n}.`, `${n}. A ${ROOT_ADDRESSES[i]}`);
   });
 
-  for (let i = 0; i < (options.zones ?? 300); i++) ordinaryZone(b, i, tlds);
+  for (let i = 0; i < (options.zones ?? 300); i++) ordinaryZone(b, i, tlds, options.gluelessShare ?? 0.25);
   cnameChains(b, Math.max(2, Math.floor((options.zones ?? 300) / 5)));
   const { special, poison } = addSpecialZones(b);
   const hostile = options.hostile ? addHostileZones(b) : undefined;
-  const profiles = options.signed ? addSignedZones(b) : undefined;
+  const profiles = options.signed ? addSignedZones(b, options.signedShare) : undefined;
 
   const network = new SimNetwork();
   const zones = new Map<string, SimZone>();
