@@ -12,6 +12,7 @@ import type { Work } from './budget.ts';
 import { ZoneGate } from './zone-gate.ts';
 import type { UpstreamClient } from './exchange.ts';
 import type { InfraCache } from './infra.ts';
+import type { ReferralEvidence } from './referral-evidence.ts';
 import type { ResolverOptions } from './options.ts';
 import type { Resolution } from './resolution.ts';
 import { negativeTtl, T, type ReplyKind } from './scrub.ts';
@@ -75,6 +76,8 @@ export interface IteratorDeps {
   log: Logger;
   /** The resolver's full lookup (cache + CNAMEs), for NS address sub-queries. */
   lookup: Lookup;
+  /** Where referrals leave their DS or its denial for the validator (absent: validation off). */
+  evidence?: ReferralEvidence;
 }
 
 export class Iterator {
@@ -157,6 +160,7 @@ export class Iterator {
         await this.d.cache.putRRset(reply.ns, Rank.NONAUTH_AUTHORITY);
         for (const glue of reply.glue) await this.d.cache.putRRset(glue, Rank.GLUE);
         for (const ds of reply.ds) await this.d.cache.putRRset(ds, Rank.NONAUTH_AUTHORITY);
+        this.d.evidence?.note(reply.child, reply.ds[0], reply.proof, setTtl(reply.ns), this.d.clock.now());
         servers = { zone: reply.child, nsNames: nsTargets(reply.ns), known: addressMap(reply.glue), forward: false };
         known = reply.child;
         continue;

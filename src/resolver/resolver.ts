@@ -15,6 +15,7 @@ import { InfraCache } from './infra.ts';
 import { Iterator, type Finished, type Learned, type Step } from './iterator.ts';
 import { capStep, restoreJudged, storeLearned } from './store.ts';
 import { ValidationStage } from './validate.ts';
+import { ReferralEvidence } from './referral-evidence.ts';
 import type { ResolverOptions } from './options.ts';
 import type { ClientQuestion, Resolution } from './resolution.ts';
 import { groupRRsets, setRecords } from './rrset.ts';
@@ -71,7 +72,8 @@ export class Resolver {
     this.clock = deps.clock;
     this.options = deps.options;
     this.log = deps.log;
-    this.validation = deps.validator ? new ValidationStage(deps.validator, deps.clock) : undefined;
+    const evidence = deps.validator ? new ReferralEvidence() : undefined;
+    this.validation = deps.validator && evidence ? new ValidationStage(deps.validator, deps.clock, evidence) : undefined;
     const infra = deps.infra ?? new InfraCache(deps.clock);
     // A getter: a reload may change the limits (operations/reload.ts) while this client lives.
     const options = deps.options;
@@ -87,6 +89,7 @@ export class Resolver {
       // NS addresses are validated like any answer when validation is on, so that every
       // answer-rank entry in the cache carries a judged status (see judgedStep).
       lookup: (name, type, work) => this.lookup(name, type, work, this.validation ? 'validate' : 'raw'),
+      ...(evidence ? { evidence } : {}),
     });
   }
 

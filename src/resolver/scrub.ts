@@ -41,7 +41,8 @@ export type ReplyKind =
   /** The chain leaves the zone (or stops): resolve `target` from the top. */
   | ({ kind: 'cname'; target: string } & Chain)
   | ({ kind: 'nxdomain' | 'nodata'; name: string; soa: RRset | undefined } & Chain)
-  | { kind: 'referral'; child: string; ns: RRset; glue: RRset[]; ds: RRset[] }
+  /** `proof`: the parent's NSEC/NSEC3 of the authority section (DS denial, RFC 4035 §3.1.4.1). */
+  | { kind: 'referral'; child: string; ns: RRset; glue: RRset[]; ds: RRset[]; proof: RRset[] }
   | { kind: 'lame'; reason: string };
 
 /**
@@ -107,7 +108,7 @@ export function scrubReply(reply: Message, asked: AskedQuestion, maxLinks = Infi
     if (ns && !soa) {
       const glue = nsAddresses([ns], reply, asked.hardenGlue === false ? () => true : inZone);
       const ds = authority.filter((s) => s.type === T.DS && s.name === ns.name);
-      return { kind: 'referral', child: ns.name, ns, glue, ds };
+      return { kind: 'referral', child: ns.name, ns, glue, ds, proof };
     }
     // Records of another type at the name (A for an AAAA question) show the server holds the
     // name: a NODATA without SOA, as the peers read it, not a lame server (RFC 2308 §2.2).

@@ -12,6 +12,7 @@ import { AggressiveNsec } from './aggressive.ts';
 import { WorkLimitExceeded } from './budget.ts';
 import type { Finished, Step } from './iterator.ts';
 import type { Resolution } from './resolution.ts';
+import type { ReferralEvidence } from './referral-evidence.ts';
 import { groupRRsets } from './rrset.ts';
 import { instruments } from '../telemetry/instruments.ts';
 
@@ -30,10 +31,13 @@ export class ValidationStage {
   readonly aggressive: AggressiveNsec;
   private readonly clock: Clock;
   private readonly marks = new Map<string, { step: Resolution; expiresAt: number }>();
+  /** DS RRsets and denials that referrals carried (filled by the iterator). */
+  readonly evidence: ReferralEvidence;
 
-  constructor(validator: Validator, clock: Clock) {
+  constructor(validator: Validator, clock: Clock, evidence: ReferralEvidence) {
     this.validator = validator;
     this.clock = clock;
+    this.evidence = evidence;
     this.aggressive = new AggressiveNsec(clock, validator.limits);
   }
 
@@ -49,7 +53,7 @@ export class ValidationStage {
     let fetchFailed = false;
     const fetch: KeyFetch = async (n, t) => {
       try {
-        const r = await keyFetch(cache, lookup, n, t);
+        const r = await keyFetch(cache, lookup, n, t, this.evidence, this.clock.now());
         if (r.kind === 'error') fetchFailed = true;
         return r;
       } catch (err) {
@@ -106,10 +110,14 @@ function validatorInput(qname: string, qtype: number, step: Step, proof: RR[]): 
 
 /**
  * The validator's KeyFetch over the resolver (RFC 4035 §5: DS and DNSKEY are ordinary
- * lookups). A DS learnt from a referral is used as it is: the validator checks its RRSIGs.
+ * lookups). A DS or DS denial learnt from a referral is used as it is: the validator checks
+ * its RRSIGs against the parent's keys. Only when the referral carried neither is the
+ * parent asked for DS.
  */
-async function keyFetch(cache: RecordCache, lookup: RawLookup, name: string, type: number): ReturnType<KeyFetch> {
+async function keyFetch(cache: RecordCache, lookup: RawLookup, name: string, type: number, evidence: ReferralEvidence, now: number): ReturnType<KeyFetch> {
   if (type === TYPE_DS) {
+    const referred = evidence.ds(name, now);
+    if (referred) return referred;
     const ds = await cache.getRRset(name, type);
     if (ds && ds.signatures.length > 0) return { kind: 'rrset', rrset: ds };
   }
