@@ -106,6 +106,14 @@ export async function keysFor(c: ChainContext, target: string, exact: boolean): 
       continue;
     }
     const r = await c.fetch(child, T.DS);
+    // A concurrent validation may have learnt the child's keys while this one waited: use
+    // them rather than ask for its DNSKEY again.
+    const learnt = known(c, child);
+    if (learnt) {
+      cur = learnt;
+      pos = child;
+      continue;
+    }
     if (r.kind === 'error') return remember(c, fetchFailed(child, 'DS', r, EdeCode.DNSSEC_BOGUS), 0);
     if (r.kind === 'rrset') {
       cur = await secureChild(c, cur, child, r);

@@ -2,6 +2,7 @@
 // sub-query and upstream query is paid for from one budget shared by all its sub-queries.
 
 import type { Clock } from '../util/clock.ts';
+import type { Asking } from './inflight.ts';
 import type { WorkLimits } from './options.ts';
 
 export type LimitName =
@@ -66,16 +67,26 @@ export class Budget {
   }
 }
 
-/** One resolution in progress: the shared budget, its nesting depth and the keys above it (cycles). */
+/**
+ * One resolution in progress: the shared budget, its nesting depth, the keys above it (cycles)
+ * and the upstream questions it is asking for others to join (inflight.ts), outermost first.
+ */
 export class Work {
   readonly budget: Budget;
   readonly depth: number;
   private readonly stack: ReadonlySet<string>;
+  readonly path: readonly Asking[];
 
-  constructor(budget: Budget, depth = 0, stack: ReadonlySet<string> = new Set()) {
+  constructor(budget: Budget, depth = 0, stack: ReadonlySet<string> = new Set(), path: readonly Asking[] = []) {
     this.budget = budget;
     this.depth = depth;
     this.stack = stack;
+    this.path = path;
+  }
+
+  /** The same work, now asking `asking` on behalf of every resolution that joins it. */
+  leading(asking: Asking): Work {
+    return new Work(this.budget, this.depth, this.stack, [...this.path, asking]);
   }
 
   /** True when resolving `key` would wait on itself (e.g. two zones whose NS names sit in each other). */
@@ -87,6 +98,6 @@ export class Work {
   child(key: string): Work {
     if (this.depth + 1 > this.budget.limits.maxSubqueryDepth) throw new WorkLimitExceeded('subquery-depth');
     this.budget.subquery();
-    return new Work(this.budget, this.depth + 1, new Set([...this.stack, key]));
+    return new Work(this.budget, this.depth + 1, new Set([...this.stack, key]), this.path);
   }
 }

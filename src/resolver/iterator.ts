@@ -13,6 +13,7 @@ import { ZoneGate } from './zone-gate.ts';
 import type { UpstreamClient } from './exchange.ts';
 import type { InfraCache } from './infra.ts';
 import type { ReferralEvidence } from './referral-evidence.ts';
+import { InflightQuestions } from './inflight.ts';
 import type { ResolverOptions } from './options.ts';
 import type { Resolution } from './resolution.ts';
 import { negativeTtl, T, type ReplyKind } from './scrub.ts';
@@ -88,6 +89,8 @@ export class Iterator {
   private priming: Promise<void> | undefined;
   /** Zones whose servers gave a usable reply lately, and when (bounded like minimisedNx). */
   private readonly worked = new Map<string, number>();
+  /** Questions being asked upstream, shared by every resolution of this resolver. */
+  private readonly inflight = new InflightQuestions<{ reply: Usable | undefined; replies: number }>();
 
   constructor(deps: IteratorDeps) {
     this.d = deps;
@@ -130,8 +133,14 @@ export class Iterator {
       if (this.d.infra.zoneFailed(questionKey)) {
         return failed(EdeCode.CACHED_ERROR, `servers of ${servers.zone} failed this question moments ago`, 'RFC 9520 cached failure');
       }
-      const heard = { replies: 0 };
-      const reply = await this.askZone(servers, target, askType, work, heard);
+      // One exchange per question in flight (server-independent key; 0x20 case is not part of it).
+      const sameServers = servers;
+      const asked = await this.inflight.run(`${servers.zone}|${target.toLowerCase()}|${askType}|1|${servers.forward ? 'f' : ''}`, work, async (w) => {
+        const h = { replies: 0 };
+        return { reply: await this.askZone(sameServers, target, askType, w, h), replies: h.replies };
+      });
+      const reply = asked.reply;
+      const heard = { replies: asked.replies };
       if (!reply || (minimised && reply.kind === 'nxdomain')) {
         // Relaxed minimisation: some servers answer errors or NXDOMAIN to empty non-terminals;
         // ask them the full name before believing it (Unbound's non-strict mode does the same).

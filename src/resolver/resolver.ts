@@ -176,11 +176,11 @@ export class Resolver {
         return { step: denied, status: 'secure' };
       }
     }
-    const raw = (n: string, t: number): Promise<Finished> => this.lookup(n, t, work, 'raw');
+    const raw = (n: string, t: number, w: Work): Promise<Finished> => this.lookup(n, t, w, 'raw');
     const cached = await this.fromCache(name, type);
     if (cached) {
       if (!v || (cached.status !== undefined && cached.status !== 'unchecked')) return cached;
-      const verdict = await v.judge(name, type, cached.step, [], this.cache, raw);
+      const verdict = await v.judge(name, type, cached.step, [], this.cache, raw, work);
       if (verdict.status !== 'bogus') {
         await restoreJudged(this.cache, cached.entry, cached.remaining, verdict);
         return { step: capStep(cached.step, verdict.ttl), status: verdict.status };
@@ -199,7 +199,7 @@ export class Resolver {
       if (!this.validation) await storeLearned(this.cache, fresh.learned, {}, this.clock.now());
       return { step: fresh.step };
     }
-    const verdict = await v.judge(name, type, fresh.step, fresh.learned.proof.flatMap((s) => [...s.records, ...s.signatures]), this.cache, raw);
+    const verdict = await v.judge(name, type, fresh.step, fresh.learned.proof.flatMap((s) => [...s.records, ...s.signatures]), this.cache, raw, work);
     if (verdict.status === 'bogus') return { step: v.servfail(verdict) };
     this.noteDnames(fresh.learned);
     await storeLearned(this.cache, fresh.learned, verdict, this.clock.now());

@@ -9,7 +9,9 @@ import type { KeyFetch } from '../dnssec/fetch.ts';
 import type { AnswerInput, ValidationResult, Validator } from '../dnssec/validator.ts';
 import type { Clock } from '../util/clock.ts';
 import { AggressiveNsec } from './aggressive.ts';
-import { WorkLimitExceeded } from './budget.ts';
+import { WorkLimitExceeded, type Work } from './budget.ts';
+import type { FetchResult } from '../dnssec/fetch.ts';
+import { InflightQuestions } from './inflight.ts';
 import type { Finished, Step } from './iterator.ts';
 import type { Resolution } from './resolution.ts';
 import type { ReferralEvidence } from './referral-evidence.ts';
@@ -24,7 +26,8 @@ const MAX_MARKS = 10_000;
 /** A judged step: secure, insecure or indeterminate with a TTL cap, or bogus with its EDE. */
 export type Verdict = ValidationResult;
 
-type RawLookup = (name: string, type: number) => Promise<Finished>;
+/** The resolver's unvalidated lookup for DS/DNSKEY, under the given work (its budget and wait path). */
+type RawLookup = (name: string, type: number, work: Work) => Promise<Finished>;
 
 export class ValidationStage {
   readonly validator: Validator;
@@ -33,6 +36,12 @@ export class ValidationStage {
   private readonly marks = new Map<string, { step: Resolution; expiresAt: number }>();
   /** DS RRsets and denials that referrals carried (filled by the iterator). */
   readonly evidence: ReferralEvidence;
+  /**
+   * DS/DNSKEY fetches in flight, shared by every validation of this process: concurrent
+   * validations of names in one zone fetch its keys once, and the first to get them keeps
+   * the key state (chain.ts) before the others look again.
+   */
+  private readonly fetching = new InflightQuestions<FetchResult>();
 
   constructor(validator: Validator, clock: Clock, evidence: ReferralEvidence) {
     this.validator = validator;
@@ -46,14 +55,18 @@ export class ValidationStage {
    * authority section (wildcard answers need it). Never throws a validation failure: a bogus
    * result is a value. A work limit hit while fetching keys ends the query as it would anywhere.
    */
-  async judge(name: string, type: number, step: Step, proof: RR[], cache: RecordCache, lookup: RawLookup): Promise<Verdict> {
+  async judge(name: string, type: number, step: Step, proof: RR[], cache: RecordCache, lookup: RawLookup, work: Work): Promise<Verdict> {
     const input = validatorInput(name, type, step, proof);
     if (!input) return { status: 'insecure', reason: 'nothing to validate', work: { verifications: 0, hashes: 0 } };
     let limit: WorkLimitExceeded | undefined;
     let fetchFailed = false;
+    // Fetches this validation leads stay joinable until it has kept their key states.
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
     const fetch: KeyFetch = async (n, t) => {
       try {
-        const r = await keyFetch(cache, lookup, n, t, this.evidence, this.clock.now());
+        const key = `${n.toLowerCase()}|${t}`;
+        const r = await this.fetching.run(key, work, (w) => keyFetch(cache, (nn, tt) => lookup(nn, tt, w), n, t, this.evidence, this.clock.now()), finished);
         if (r.kind === 'error') fetchFailed = true;
         return r;
       } catch (err) {
@@ -62,7 +75,12 @@ export class ValidationStage {
         return { kind: 'error', reason: err.message };
       }
     };
-    const verdict = await this.validator.validateAnswer(input, fetch);
+    let verdict: Verdict;
+    try {
+      verdict = await this.validator.validateAnswer(input, fetch);
+    } finally {
+      finish();
+    }
     if (limit) throw limit;
     instruments.validations.add(1, { outcome: verdict.status });
     // A bogus verdict caused by keys that could not be fetched is not remembered: it may pass.
@@ -114,7 +132,7 @@ function validatorInput(qname: string, qtype: number, step: Step, proof: RR[]): 
  * its RRSIGs against the parent's keys. Only when the referral carried neither is the
  * parent asked for DS.
  */
-async function keyFetch(cache: RecordCache, lookup: RawLookup, name: string, type: number, evidence: ReferralEvidence, now: number): ReturnType<KeyFetch> {
+async function keyFetch(cache: RecordCache, lookup: (name: string, type: number) => Promise<Finished>, name: string, type: number, evidence: ReferralEvidence, now: number): ReturnType<KeyFetch> {
   if (type === TYPE_DS) {
     const referred = evidence.ds(name, now);
     if (referred) return referred;
