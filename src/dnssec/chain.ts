@@ -14,8 +14,22 @@ import { keysFromAnchorKeys, keysFromDs, usableDs } from './keys.ts';
 import { LimitExceeded } from './limits.ts';
 import { verifyRRset, type SigContext } from './rrsig.ts';
 import { groupRRsets } from './rrsets.ts';
+import type { RRset } from '../cache/record-cache.ts';
+
+/**
+ * Key material the chain has just proven, for a shared tier to keep with its status (issue 10:
+ * another front-end then validates the same zones without asking for DS or DNSKEY): a DNSKEY
+ * RRset authenticated by DS or anchor, a DS RRset verified with the parent's keys, or the
+ * parent's proof that a cut has no DS. `ttl` in seconds, already capped by the RRSIGs.
+ */
+export type ProvenKeys =
+  | { kind: 'dnskey'; rrset: RRset; ttl: number }
+  | { kind: 'ds'; rrset: RRset; ttl: number }
+  | { kind: 'no-ds'; name: string; authority: RR[]; ttl: number };
 
 export interface ChainContext {
+  /** Told of every piece of key material proven secure (optional). */
+  keep?: (proven: ProvenKeys) => void;
   anchors: TrustAnchors;
   ntas: NegativeTrustAnchors;
   fetch: KeyFetch;
@@ -54,7 +68,10 @@ async function anchorKeys(c: ChainContext, anchor: TrustAnchor): Promise<ZoneKey
   if (r.kind === 'error') return remember(c, fetchFailed(anchor.zone, 'DNSKEY', r, EdeCode.DNSKEY_MISSING), 0);
   if (r.kind !== 'rrset') return remember(c, bogusAt(anchor.zone, EdeCode.DNSKEY_MISSING, `no DNSKEY at trust anchor ${anchor.zone}`), 0);
   const v = anchor.ds.length > 0 ? keysFromDs(anchor.zone, r.rrset, anchor.ds, c.sig) : keysFromAnchorKeys(anchor.zone, r.rrset, anchor.dnskey, c.sig);
-  if (v.status === 'secure') return remember(c, { status: 'secure', zone: anchor.zone, keys: v.keys }, v.ttl);
+  if (v.status === 'secure') {
+    c.keep?.({ kind: 'dnskey', rrset: r.rrset, ttl: v.ttl });
+    return remember(c, { status: 'secure', zone: anchor.zone, keys: v.keys }, v.ttl);
+  }
   return remember(c, { status: v.status, zone: anchor.zone, reason: v.reason, ede: v.ede }, v.status === 'insecure' ? 3600 : 0);
 }
 
@@ -63,6 +80,7 @@ async function secureChild(c: ChainContext, parent: ZoneKeys & { status: 'secure
   const dsCheck = verifyRRset(ds.rrset, parent.zone, parent.keys, c.sig);
   if (dsCheck.status === 'bogus') return remember(c, { status: 'bogus', zone: child, reason: `DS: ${dsCheck.reason}`, ede: dsCheck.ede }, 0);
   // Only unsupported algorithms or digests: insecure without asking for keys (RFC 4035 §5.2).
+  c.keep?.({ kind: 'ds', rrset: ds.rrset, ttl: dsCheck.ttl });
   const usable = usableDs(ds.rrset.records, c.sig);
   if (!Array.isArray(usable)) {
     if (usable.status === 'secure') throw new Error('usableDs returned keys');
@@ -73,7 +91,10 @@ async function secureChild(c: ChainContext, parent: ZoneKeys & { status: 'secure
   if (r.kind !== 'rrset') return remember(c, bogusAt(child, EdeCode.DNSKEY_MISSING, `DS for ${child} but no DNSKEY`), 0);
   const v = keysFromDs(child, r.rrset, ds.rrset.records, c.sig);
   const ttl = Math.min(dsCheck.ttl, v.status === 'secure' ? v.ttl : dsCheck.ttl);
-  if (v.status === 'secure') return remember(c, { status: 'secure', zone: child, keys: v.keys }, ttl);
+  if (v.status === 'secure') {
+    c.keep?.({ kind: 'dnskey', rrset: r.rrset, ttl });
+    return remember(c, { status: 'secure', zone: child, keys: v.keys }, ttl);
+  }
   return remember(c, { status: v.status, zone: child, reason: v.reason, ede: v.ede }, ttl);
 }
 
@@ -135,10 +156,13 @@ async function dsAbsence(c: ChainContext, parent: ZoneKeys & { status: 'secure' 
   const proof = proveNoDs(evidence.denial, child);
   switch (proof.status) {
     case 'no-cut':
+      // Proven too: the name exists in the parent's zone with neither NS nor DS.
+      c.keep?.({ kind: 'no-ds', name: child, authority, ttl: evidence.ttl });
       return undefined;
     case 'secure': // proveNoDs never says plain secure; treat as "not a cut" defensively
       return undefined;
     case 'insecure':
+      c.keep?.({ kind: 'no-ds', name: child, authority, ttl: evidence.ttl });
       return remember(c, { status: 'insecure', zone: child, reason: proof.reason, ...(proof.ede ? { ede: proof.ede } : {}) }, evidence.ttl);
     case 'bogus':
       return remember(c, { status: 'bogus', zone: child, reason: proof.reason, ede: proof.ede }, 0);

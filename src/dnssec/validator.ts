@@ -7,7 +7,7 @@ import { canonicalName, isSubdomain } from '../dns/name.ts';
 import { NegativeTrustAnchors, type TrustAnchors } from './anchors.ts';
 import { lowerAscii } from './canonical.ts';
 import { T, type Ede, type SecurityStatus } from './constants.ts';
-import { keysFor, type ChainContext, type ChainResult } from './chain.ts';
+import { keysFor, type ChainContext, type ChainResult, type ProvenKeys } from './chain.ts';
 import { proveNodata, proveNxdomain, proveWildcardAnswer } from './denial.ts';
 import { signersOf, zoneEvidence } from './evidence.ts';
 import type { KeyFetch } from './fetch.ts';
@@ -70,8 +70,8 @@ export class Validator {
   }
 
   /** Validates every RRset of the answer and, for negative or wildcard answers, the denial proof. */
-  async validateAnswer(input: AnswerInput, fetch: KeyFetch): Promise<ValidationResult> {
-    return this.run(fetch, (c) => this.parts(c, input));
+  async validateAnswer(input: AnswerInput, fetch: KeyFetch, keep?: (proven: ProvenKeys) => void): Promise<ValidationResult> {
+    return this.run(fetch, (c) => this.parts(c, input), keep);
   }
 
   /**
@@ -85,9 +85,10 @@ export class Validator {
     });
   }
 
-  private async run(fetch: KeyFetch, body: (c: ChainContext) => Promise<Part[]>): Promise<ValidationResult> {
+  private async run(fetch: KeyFetch, body: (c: ChainContext) => Promise<Part[]>, keep?: (proven: ProvenKeys) => void): Promise<ValidationResult> {
     const budget = new Budget(this.limits);
     const c: ChainContext = {
+      ...(keep ? { keep } : {}),
       anchors: this.anchors,
       ntas: this.ntas,
       fetch,

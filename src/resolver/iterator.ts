@@ -168,7 +168,9 @@ export class Iterator {
         if (servers.forward) return failed(EdeCode.OTHER, 'forwarder sent a referral', `forwarder for ${servers.zone}`);
         await this.d.cache.putRRset(reply.ns, Rank.NONAUTH_AUTHORITY);
         for (const glue of reply.glue) await this.d.cache.putRRset(glue, Rank.GLUE);
-        for (const ds of reply.ds) await this.d.cache.putRRset(ds, Rank.NONAUTH_AUTHORITY);
+        // With validation on, the DS goes to the validator (evidence) and reaches the cache only
+        // once proven with the parent's keys (store.ts storeProvenKeys): nothing unjudged.
+        if (!this.d.evidence) for (const ds of reply.ds) await this.d.cache.putRRset(ds, Rank.NONAUTH_AUTHORITY);
         this.d.evidence?.note(reply.child, reply.ds[0], reply.proof, setTtl(reply.ns), this.d.clock.now());
         servers = { zone: reply.child, nsNames: nsTargets(reply.ns), known: addressMap(reply.glue), forward: false };
         known = reply.child;

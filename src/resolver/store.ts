@@ -1,7 +1,8 @@
 // Writes judged data to the cache: each RRset and negative answer with its DNSSEC status, TTLs
 // capped by the signatures' validity when secure (RFC 4035 §5.3.3). Bogus never gets here.
 
-import type { CachedNegative, CachedRRset, DnssecStatus, RecordCache, RRset } from '../cache/record-cache.ts';
+import { Rank, type CachedNegative, type CachedRRset, type DnssecStatus, type RecordCache, type RRset } from '../cache/record-cache.ts';
+import type { ProvenKeys } from '../dnssec/chain.ts';
 import type { RR } from '../dns/message.ts';
 import type { Learned, Step } from './iterator.ts';
 
@@ -91,5 +92,28 @@ export function capStep<S extends Step>(step: S, cap: number | undefined): S {
       return { ...step, records: capRecords(step.records, cap) };
     default:
       return step;
+  }
+}
+
+const TYPE_DS = 43;
+
+/**
+ * Keeps key material the validator proved (DNSKEY, DS, DS absence) in the cache as secure, so
+ * every front-end on the shared tier, and this one after a restart, finds it there instead of
+ * asking upstream (issue 10). The validator still checks it again when it reads it back: the
+ * status only says it was judged, the signatures say by what.
+ */
+export async function storeProvenKeys(cache: RecordCache, proven: ProvenKeys): Promise<void> {
+  if (proven.ttl <= 0) return;
+  const j: Judgement = { status: 'secure', ttl: proven.ttl };
+  switch (proven.kind) {
+    case 'dnskey':
+      // The zone's own servers answered it: authoritative answer rank (RFC 2181 §5.4.1).
+      return cache.putRRset(withStatus(proven.rrset, j), Rank.AUTH_ANSWER);
+    case 'ds':
+      // From a referral or a DS answer; proven with the parent's keys, so it may be served.
+      return cache.putRRset(withStatus(proven.rrset, j), Rank.NONAUTH_ANSWER);
+    case 'no-ds':
+      return cache.putNegative({ name: proven.name, type: TYPE_DS, kind: 'nodata', authority: capRecords(proven.authority, proven.ttl), status: 'secure' }, proven.ttl);
   }
 }

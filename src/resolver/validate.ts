@@ -12,6 +12,8 @@ import { AggressiveNsec } from './aggressive.ts';
 import { WorkLimitExceeded, type Work } from './budget.ts';
 import type { FetchResult } from '../dnssec/fetch.ts';
 import { InflightQuestions } from './inflight.ts';
+import type { ProvenKeys } from '../dnssec/chain.ts';
+import { storeProvenKeys } from './store.ts';
 import type { Finished, Step } from './iterator.ts';
 import type { Resolution } from './resolution.ts';
 import type { ReferralEvidence } from './referral-evidence.ts';
@@ -77,7 +79,12 @@ export class ValidationStage {
     };
     let verdict: Verdict;
     try {
-      verdict = await this.validator.validateAnswer(input, fetch);
+      const proven: ProvenKeys[] = [];
+      verdict = await this.validator.validateAnswer(input, fetch, (p) => proven.push(p));
+      // Kept before the fetches this validation led are released: a validation that finds
+      // neither them nor the key state must find the keys in the cache.
+      // A cache that cannot take them costs a later fetch, never this answer.
+      await Promise.all(proven.map((p) => storeProvenKeys(cache, p).catch(() => undefined)));
     } finally {
       finish();
     }

@@ -18,6 +18,7 @@ import { silentLogger } from '../../src/util/log.ts';
 import type { SimNetwork } from '../sim/server.ts';
 import { MemoryTransport } from '../sim/memory-transport.ts';
 import { generateInternet, type Internet } from '../sim/internet.ts';
+import type { Validator } from '../../src/dnssec/validator.ts';
 
 export interface FrontEnd {
   resolve: Resolve;
@@ -37,6 +38,9 @@ export interface FrontEndSetup {
   over?: Partial<SharedCacheOptions>;
   /** Root hints of the simulated internet; default: smallWorld's a.root. */
   rootHints?: ServerHint[];
+  /** Validation on: a validator of this front-end's own (its own per-process key cache). */
+  validator?: () => Validator;
+  qnameMinimisation?: boolean;
 }
 
 /** Opens a front-end; registers its close on `t` so a failing test still disconnects it. */
@@ -50,6 +54,7 @@ export async function openFrontEnd(setup: FrontEndSetup, t?: { after(fn: () => P
   const shared = await openSharedCache(options, { clock: setup.clock, caps: defaultCacheOptions, log: silentLogger, ...(setup.store ? { store: setup.store } : {}) });
   t?.after(() => shared.close());
   const transport = new MemoryTransport(setup.net);
+  const validator = setup.validator?.();
   const makeResolver = (cache: RecordCache): Resolver => new Resolver({
     transport,
     cache,
@@ -57,13 +62,14 @@ export async function openFrontEnd(setup: FrontEndSetup, t?: { after(fn: () => P
     options: {
       rootHints: setup.rootHints ?? [{ name: 'a.root', addresses: ['127.53.0.1'] }],
       upstreamPort: 53,
-      qnameMinimisation: false,
+      qnameMinimisation: setup.qnameMinimisation ?? false,
       ipv6Upstream: false,
       allowLocalUpstream: true,
       forwardZones: [],
       limits: defaultLimits,
     },
     log: silentLogger,
+    ...(validator ? { validator } : {}),
   });
   const resolver = makeResolver(shared.cache);
   // The chain the server uses: coalescing → serve-stale → cluster lease → resolver, and prefetch.
