@@ -73,6 +73,9 @@ function rsaBits(n: Buffer): number {
 
 // A parsed key is reused while its DNSKEY RR object lives (the cache hands the same objects out).
 const imported = new WeakMap<Buffer, KeyObject | null>();
+/** Parsed keys by algorithm and key bytes, oldest dropped first past the bound. */
+const byContent = new Map<string, KeyObject | null>();
+const MAX_KEYS = 10_000;
 
 /** The KeyObject for a DNSKEY's public key, or undefined when unsupported or malformed. */
 export function importPublicKey(algorithm: number, key: Buffer, allowSha1 = true, minRsaBits = MIN_RSA_BITS): KeyObject | undefined {
@@ -83,7 +86,15 @@ export function importPublicKey(algorithm: number, key: Buffer, allowSha1 = true
   }
   let cached = imported.get(key);
   if (cached === undefined) {
-    cached = buildKey(ALGORITHMS[algorithm]!, key) ?? null;
+    // The same key arrives in every reply that carries it (a fresh Buffer each time): parse it
+    // once per process by content, not once per reply.
+    const id = `${algorithm}:${key.toString('latin1')}`;
+    cached = byContent.get(id);
+    if (cached === undefined) {
+      cached = buildKey(ALGORITHMS[algorithm]!, key) ?? null;
+      if (byContent.size >= MAX_KEYS) byContent.delete(byContent.keys().next().value!);
+      byContent.set(id, cached);
+    }
     imported.set(key, cached);
   }
   return cached ?? undefined;
