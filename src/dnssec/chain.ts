@@ -135,18 +135,23 @@ export async function keysFor(c: ChainContext, target: string, exact: boolean): 
       pos = child;
       continue;
     }
-    if (r.kind === 'error') return remember(c, fetchFailed(child, 'DS', r, EdeCode.DNSSEC_BOGUS), 0);
-    if (r.kind === 'rrset') {
-      cur = await secureChild(c, cur, child, r);
-      pos = child;
-      continue;
-    }
-    const step = await dsAbsence(c, cur, child, r.authority);
-    if (step) return step;
-    pos = child; // not a zone cut: still inside cur's zone
+    let step = await dsStep(c, cur, child, r);
+    // What a referral carried failed (a broken or hostile server, or a referral from a zone
+    // above the real parent): ask the parent itself before calling the child bogus.
+    if (r.kind !== 'error' && r.fromReferral && step?.status === 'bogus') step = await dsStep(c, cur, child, await c.fetch(child, T.DS, { skipReferral: true }));
+    if (step && (step.status !== 'secure' || step.zone !== child)) return step;
+    if (step) cur = step;
+    pos = child; // a secure child, or not a zone cut (still inside cur's zone)
   }
   if (exact && cur.zone !== target) return bogusAt(target, EdeCode.DNSSEC_BOGUS, `RRSIG signer ${target} is not a zone apex`);
   return cur;
+}
+
+/** The child's state from its DS answer: secure or otherwise judged, or undefined when `child` is no zone cut. */
+async function dsStep(c: ChainContext, parent: ZoneKeys & { status: 'secure' }, child: string, r: FetchResult): Promise<ZoneKeys | undefined> {
+  if (r.kind === 'error') return remember(c, fetchFailed(child, 'DS', r, EdeCode.DNSSEC_BOGUS), 0);
+  if (r.kind === 'rrset') return secureChild(c, parent, child, r);
+  return dsAbsence(c, parent, child, r.authority);
 }
 
 /** A negative DS answer at `child`, proven with `parent`'s keys: insecure delegation, bogus, or undefined (no cut). */

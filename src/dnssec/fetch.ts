@@ -10,10 +10,14 @@ import type { Ede } from './constants.ts';
  * cut is answered by the zone holding it, with a NODATA proof. RRSIGs travel with the data.
  */
 export type FetchResult =
-  | { kind: 'rrset'; rrset: RRset }
+  | { kind: 'rrset'; rrset: RRset; fromReferral?: boolean }
   /** NODATA or NXDOMAIN: the authority section (SOA, NSEC/NSEC3 and their RRSIGs). */
-  | { kind: 'negative'; authority: RR[] }
+  | { kind: 'negative'; authority: RR[]; fromReferral?: boolean }
   /** Could not get an answer (timeouts, SERVFAIL upstream, limits); `ede` is passed on if given. */
   | { kind: 'error'; reason: string; ede?: Ede };
 
-export type KeyFetch = (name: string, type: number) => Promise<FetchResult>;
+/**
+ * `fromReferral`: a DS or denial that a referral carried (RFC 4035 §3.1.4.1), not an answer to
+ * a DS question; `skipReferral` asks the parent itself, when that evidence did not hold.
+ */
+export type KeyFetch = (name: string, type: number, options?: { skipReferral?: boolean }) => Promise<FetchResult>;

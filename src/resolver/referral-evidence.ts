@@ -25,8 +25,8 @@ export class ReferralEvidence {
   /** Records a referral to `child`: its DS RRset, else the denial records of its authority section. */
   note(child: string, ds: RRset | undefined, proof: RRset[], ttlSeconds: number, nowMs: number): void {
     let result: FetchResult;
-    if (ds && ds.signatures.length > 0) result = { kind: 'rrset', rrset: ds };
-    else if (proof.length > 0) result = { kind: 'negative', authority: proof.flatMap((s) => [...s.records, ...s.signatures]) };
+    if (ds && ds.signatures.length > 0) result = { kind: 'rrset', rrset: ds, fromReferral: true };
+    else if (proof.length > 0) result = { kind: 'negative', authority: proof.flatMap((s) => [...s.records, ...s.signatures]), fromReferral: true };
     else return; // neither (unsigned parent, or DO ignored): the validator asks for DS itself
     const ttl = Math.min(Math.max(0, ttlSeconds), MAX_TTL);
     if (ttl === 0) return;

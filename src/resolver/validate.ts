@@ -65,10 +65,11 @@ export class ValidationStage {
     // Fetches this validation leads stay joinable until it has kept their key states.
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
-    const fetch: KeyFetch = async (n, t) => {
+    const fetch: KeyFetch = async (n, t, options) => {
+      const skipReferral = options?.skipReferral === true;
       try {
-        const key = `${n.toLowerCase()}|${t}`;
-        const r = await this.fetching.run(key, work, (w) => keyFetch(cache, (nn, tt) => lookup(nn, tt, w), n, t, this.evidence, this.clock.now()), finished);
+        const key = `${n.toLowerCase()}|${t}${skipReferral ? '|asked' : ''}`;
+        const r = await this.fetching.run(key, work, (w) => keyFetch(cache, (nn, tt) => lookup(nn, tt, w), n, t, skipReferral ? undefined : this.evidence, this.clock.now()), finished);
         if (r.kind === 'error') fetchFailed = true;
         return r;
       } catch (err) {
@@ -139,9 +140,9 @@ function validatorInput(qname: string, qtype: number, step: Step, proof: RR[]): 
  * its RRSIGs against the parent's keys. Only when the referral carried neither is the
  * parent asked for DS.
  */
-async function keyFetch(cache: RecordCache, lookup: (name: string, type: number) => Promise<Finished>, name: string, type: number, evidence: ReferralEvidence, now: number): ReturnType<KeyFetch> {
+async function keyFetch(cache: RecordCache, lookup: (name: string, type: number) => Promise<Finished>, name: string, type: number, evidence: ReferralEvidence | undefined, now: number): ReturnType<KeyFetch> {
   if (type === TYPE_DS) {
-    const referred = evidence.ds(name, now);
+    const referred = evidence?.ds(name, now);
     if (referred) return referred;
     const ds = await cache.getRRset(name, type);
     if (ds && ds.signatures.length > 0) return { kind: 'rrset', rrset: ds };

@@ -72,3 +72,39 @@ test('val_referral_ds: a referral without the DS denial makes the validator ask 
   const zone = insecure.name.slice(4);
   assert.ok(dsQueries(internet).some((q) => q.toLowerCase().startsWith(`${zone} at`)), `expected a DS query for ${zone}: ${dsQueries(internet).join(', ')}`);
 });
+
+/** A middlebox that breaks the RRSIGs over the DS denial of every referral (one flipped octet). */
+class CorruptReferralDenial implements UpstreamTransport {
+  readonly #inner: UpstreamTransport;
+  constructor(inner: UpstreamTransport) {
+    this.#inner = inner;
+  }
+  async exchange(req: ExchangeRequest): Promise<Buffer> {
+    const reply = await this.#inner.exchange(req);
+    const m = dnsPacket.decode(reply);
+    const referral = (m.answers ?? []).length === 0 && (m.authorities ?? []).some((a) => a.type === 'NS') && ((m.flags ?? 0) & dnsPacket.AUTHORITATIVE_ANSWER) === 0;
+    if (!referral) return reply;
+    for (const a of m.authorities ?? []) {
+      const d = (a as { data?: unknown }).data as { typeCovered?: string; signature?: Buffer };
+      if (a.type === 'RRSIG' && (d.typeCovered === 'NSEC' || d.typeCovered === 'NSEC3') && d.signature) d.signature[0] = d.signature[0]! ^ 0xff;
+    }
+    return dnsPacket.encode(m);
+  }
+}
+
+test('val_referral_ds: a referral whose DS denial does not verify makes the validator ask the parent, not call the child bogus', async () => {
+  const { internet, clock, validator, cache } = signedSetup();
+  const resolver = new Resolver({
+    transport: new CorruptReferralDenial(new MemoryTransport(internet.network)),
+    cache,
+    clock,
+    options: { rootHints: internet.rootHints, upstreamPort: 53, qnameMinimisation: true, ipv6Upstream: false, allowLocalUpstream: true, forwardZones: [], limits: defaultLimits },
+    log: silentLogger,
+    validator,
+  });
+  const insecure = wwwNames(internet).find((n) => n.status === 'insecure' && !n.name.endsWith('.example'))!;
+  const r = await resolver.resolve(question(insecure.name, 1));
+  assert.equal(r.kind === 'answer' && r.status, 'insecure', JSON.stringify(r).slice(0, 300));
+  const zone = insecure.name.slice(4);
+  assert.ok(dsQueries(internet).some((q) => q.toLowerCase().startsWith(`${zone} at`)), `expected a DS query for ${zone}: ${dsQueries(internet).join(', ')}`);
+});
