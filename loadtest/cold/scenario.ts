@@ -19,6 +19,8 @@ export interface ColdSettings {
   signedShare: number;
   gluelessShare: number;
   seed: number;
+  /** Delay added in front of every simulated server's replies, ms (0: none). */
+  rttMs: number;
   /** Targets in run order: unbound, andns. */
   targets: string[];
 }
@@ -39,6 +41,10 @@ export interface ColdRun {
   servfail: number;
   ad: number;
   failures: number;
+  /** Client-side time per name, ms: mean, p50, p99. */
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
 }
 
 const TICK_S = 0.01; // USER_HZ is 100 on Linux
@@ -61,12 +67,14 @@ function coldNames(internet: Internet, count: number): string[] {
   return names;
 }
 
-async function resolveAll(address: string, port: number, names: string[], concurrency: number): Promise<{ servfail: number; ad: number; failures: number }> {
+async function resolveAll(address: string, port: number, names: string[], concurrency: number): Promise<{ servfail: number; ad: number; failures: number; meanMs: number; p50Ms: number; p99Ms: number }> {
   let next = 0;
   const out = { servfail: 0, ad: 0, failures: 0 };
+  const times: number[] = [];
   const worker = async (): Promise<void> => {
     while (next < names.length) {
       const name = names[next++]!;
+      const t0 = performance.now();
       try {
         const reply = (await stubQuery(address, port, { name, type: 'A', dnssecOk: true, timeoutMs: 15_000 })) as { rcode?: string; flags?: number };
         if (reply.rcode === 'SERVFAIL') out.servfail++;
@@ -74,10 +82,14 @@ async function resolveAll(address: string, port: number, names: string[], concur
       } catch {
         out.failures++;
       }
+      times.push(performance.now() - t0);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return out;
+  times.sort((a, b) => a - b);
+  const at = (q: number): number => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
+  const meanMs = times.reduce((a, b) => a + b, 0) / Math.max(1, times.length);
+  return { ...out, meanMs, p50Ms: at(0.5), p99Ms: at(0.99) };
 }
 
 async function measure(target: string, internet: Internet, pid: number, address: string, port: number, names: string[], s: ColdSettings): Promise<ColdRun> {
@@ -118,6 +130,7 @@ async function cleanUp(): Promise<void> {
 export async function runCold(s: ColdSettings): Promise<ColdRun[]> {
   const internet = generateInternet({ seed: s.seed, zones: s.zones, signed: true, signedShare: s.signedShare, gluelessShare: s.gluelessShare, tlds: ['com', 'org', 'net', 'info', 'de'] });
   // Unbound always queries port 53 (hints and glue carry no port): this namespace only.
+  for (const server of internet.network.servers()) server.faults.delayMs = Math.max(server.faults.delayMs ?? 0, s.rttMs);
   const host = await serveNetwork(internet.network, { port: 53 });
   cleanups.push(() => host.close());
   const dir = mkdtempSync(join(tmpdir(), 'andns-cold-'));

@@ -78,11 +78,11 @@ export class Validator {
    * Security of the zone holding `name` without any data to check: "secure" means signatures
    * must be expected there, "insecure" that a proven unsigned delegation lies above it.
    */
-  async zoneStatus(name: string, fetch: KeyFetch): Promise<ValidationResult> {
+  async zoneStatus(name: string, fetch: KeyFetch, keep?: (proven: ProvenKeys) => void): Promise<ValidationResult> {
     return this.run(fetch, async (c) => {
       const s = fromChain(await keysFor(c, canonicalName(name), false));
       return [s.status === 'secure' ? { status: 'secure', ttl: Number.MAX_SAFE_INTEGER } : s];
-    });
+    }, keep);
   }
 
   private async run(fetch: KeyFetch, body: (c: ChainContext) => Promise<Part[]>, keep?: (proven: ProvenKeys) => void): Promise<ValidationResult> {

@@ -79,6 +79,8 @@ export interface IteratorDeps {
   lookup: Lookup;
   /** Where referrals leave their DS or its denial for the validator (absent: validation off). */
   evidence?: ReferralEvidence;
+  /** Starts learning a signed child's keys at its referral (validation on only). */
+  prime?: (zone: string, work: Work) => void;
 }
 
 export class Iterator {
@@ -172,6 +174,9 @@ export class Iterator {
         // once proven with the parent's keys (store.ts storeProvenKeys): nothing unjudged.
         if (!this.d.evidence) for (const ds of reply.ds) await this.d.cache.putRRset(ds, Rank.NONAUTH_AUTHORITY);
         this.d.evidence?.note(reply.child, reply.ds[0], reply.proof, setTtl(reply.ns), this.d.clock.now());
+        // Only with glue: a glue-less child's NS addresses are being looked up by this very
+        // resolution, and a second asker would only race it.
+        if (reply.ds.length > 0 && reply.glue.length > 0) this.d.prime?.(reply.child, work);
         servers = { zone: reply.child, nsNames: nsTargets(reply.ns), known: addressMap(reply.glue), forward: false };
         known = reply.child;
         continue;

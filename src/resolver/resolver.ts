@@ -90,6 +90,7 @@ export class Resolver {
       // answer-rank entry in the cache carries a judged status (see judgedStep).
       lookup: (name, type, work) => this.lookup(name, type, work, this.validation ? 'validate' : 'raw'),
       ...(evidence ? { evidence } : {}),
+      prime: (zone, work) => this.validation?.prime(zone, this.cache, (n, t, w) => this.lookup(n, t, w, 'raw'), work),
     });
   }
 
