@@ -1,8 +1,7 @@
-// The cache's part of the configuration.
+// The cache's part of the configuration: TTL caps. Its size is the shared cache's memory budget
+// (sharedCache.memoryMaxBytes embedded, Redis's own maxmemory with Redis Cluster).
 
 export interface CacheOptions {
-  /** Most RRsets and negative entries held in process memory. */
-  maxEntries: number;
   /** TTL floor and ceiling applied to positive data, seconds. */
   minTtl: number;
   maxTtl: number;
@@ -11,7 +10,6 @@ export interface CacheOptions {
 }
 
 export const defaultCacheOptions: CacheOptions = Object.freeze({
-  maxEntries: 200_000,
   minTtl: 0,
   maxTtl: 86_400,
   maxNegativeTtl: 3_600,

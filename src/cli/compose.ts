@@ -80,7 +80,7 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
   const shared = await openSharedCache(options, { clock, caps: config.cache, log });
   log.info('shared cache', options.redis ? { store: 'redis-cluster', seeds: options.redis.urls.length, health: shared.health?.state } : { store: 'embedded' });
   // coalescing → serve-stale → cluster lease → resolver; prefetch beside it (resolve-chain.ts).
-  const chain = resolveChain({ shared, makeResolve, options, clock, log, maxCnameChain: config.resolver.limits.maxCnameChain });
+  const chain = resolveChain({ shared, makeResolve, options, clock, log, maxCnameChain: config.resolver.limits.maxCnameChain, validating: validator !== undefined });
   const maxAgeMs = options.redis ? options.hotMaxAgeMs : EMBEDDED_HOT_MAX_AGE_MS;
   const hot = new HotAnswers({ maxBytes: config.hotAnswersMaxBytes, maxAgeMs, prefetchPercent: options.prefetchPercent }, clock);
   // With every Redis master down there is no cluster view to lag behind: answers live their TTL

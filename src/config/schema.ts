@@ -195,7 +195,6 @@ const limits = object<WorkLimits>(
 
 const cache = object<CacheOptions>(
   {
-    maxEntries: integer(0, 100_000_000),
     minTtl: integer(0, WEEK_S),
     maxTtl: integer(0, 2_147_483_647), // RFC 2181 §8: TTLs are 31-bit
     maxNegativeTtl: integer(0, WEEK_S),

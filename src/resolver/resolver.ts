@@ -17,7 +17,8 @@ import { capStep, restoreJudged, storeLearned } from './store.ts';
 import { ValidationStage } from './validate.ts';
 import { ReferralEvidence } from './referral-evidence.ts';
 import type { ResolverOptions } from './options.ts';
-import type { ClientQuestion, Resolution } from './resolution.ts';
+import { forClient, type ClientQuestion, type Resolution } from './resolution.ts';
+import { readCache } from '../cache/read.ts';
 import { groupRRsets, setRecords } from './rrset.ts';
 import { synthesiseCname, T } from './scrub.ts';
 import type { UpstreamTransport } from './upstream.ts';
@@ -107,7 +108,7 @@ export class Resolver {
       // A CD=1 client validates for itself: no AD, even for data the cache holds as secure
       // (RFC 4035 §3.2.2, RFC 6840 §5.7; Knot Resolver does the same).
       const found = q.checkingDisabled ? withoutStatus(looked) : looked;
-      return q.dnssecOk || q.qtype === TYPE_RRSIG ? found : withoutDnssecRecords(found);
+      return forClient(found, q);
     } catch (err) {
       if (err instanceof WorkLimitExceeded) {
         instruments.limitHits.add(1, { limit: err.limit });
@@ -238,30 +239,20 @@ export class Resolver {
     return undefined;
   }
 
+  /** The fresh cache read (cache/read.ts) as a step of a lookup; a DNAME above the name when none. */
   private async fromCache(name: string, type: number): Promise<Cached | undefined> {
     const now = this.clock.now();
-    const remaining = (expiresAt: number): number => Math.max(0, Math.ceil((expiresAt - now) / 1000));
-    // One call: a shared cache fetches the RRset, negative and CNAME keys in one round trip.
-    const found = await this.cache.answer(name, type);
-    switch (found?.kind) {
-      case undefined:
-        return this.fromCachedDname(name, remaining);
-      case 'rrset': {
-        const ttl = remaining(found.rrset.expiresAt);
-        const step: Step = { kind: 'answer', answer: setRecords(found.rrset, ttl, true), authority: [] };
-        return { step, entry: found.rrset, remaining: ttl, ...statusOf(found.rrset.status) };
-      }
-      case 'negative': {
-        const ttl = remaining(found.negative.expiresAt);
-        const step: Step = { kind: found.negative.kind, answer: [], authority: found.negative.authority.map((r) => ({ ...r, ttl }) as RR) };
-        return { step, entry: found.negative, remaining: ttl, ...statusOf(found.negative.status) };
-      }
-      case 'cname': {
-        if (found.cname.records.length !== 1) return undefined;
-        const target = found.cname.records[0]!.data as string;
-        const ttl = remaining(found.cname.expiresAt);
-        return { step: { kind: 'cname', records: setRecords(found.cname, ttl, true), target }, entry: found.cname, remaining: ttl, ...statusOf(found.cname.status) };
-      }
+    const found = await readCache(this.cache, name, type, now);
+    if (!found) return this.fromCachedDname(name, (expiresAt) => Math.max(0, Math.ceil((expiresAt - now) / 1000)));
+    const judged = { entry: found.entry, remaining: found.ttl, ...statusOf(found.status) };
+    switch (found.kind) {
+      case 'answer':
+        return { step: { kind: 'answer', answer: found.records, authority: [] }, ...judged };
+      case 'nxdomain':
+      case 'nodata':
+        return { step: { kind: found.kind, answer: [], authority: found.authority }, ...judged };
+      case 'cname':
+        return { step: { kind: 'cname', records: found.records, target: found.target }, ...judged };
     }
   }
 }
@@ -296,13 +287,6 @@ function minimalAny(qname: string): Resolution {
 function prependChain(chain: RR[], step: Finished): Finished {
   if (chain.length === 0 || (step.kind !== 'answer' && step.kind !== 'nxdomain' && step.kind !== 'nodata')) return step;
   return { ...step, answer: [...chain, ...step.answer] };
-}
-
-/** RFC 4035 §3.2.1: without DO, no RRSIG/NSEC/NSEC3 unless asked for by type. */
-function withoutDnssecRecords(r: Finished): Finished {
-  if (r.kind !== 'answer' && r.kind !== 'nxdomain' && r.kind !== 'nodata') return r;
-  const keep = (rr: RR): boolean => rr.type !== 'RRSIG' && rr.type !== 'NSEC' && rr.type !== 'NSEC3';
-  return { ...r, answer: r.answer.filter((rr) => rr.type !== 'RRSIG'), authority: r.authority.filter(keep) };
 }
 
 function servfail(code: number, text: string, reason: string): Resolution {

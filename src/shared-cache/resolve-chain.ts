@@ -23,6 +23,8 @@ export interface ResolveChainDeps {
   log: Logger;
   /** The resolver's CNAME chain limit, which stale answers keep to as well. */
   maxCnameChain: number;
+  /** A validator judges what is stored: stale answers are then only made of secure or insecure data. */
+  validating: boolean;
 }
 
 export interface ResolveChain {
@@ -34,7 +36,7 @@ export interface ResolveChain {
 
 export function resolveChain(d: ResolveChainDeps): ResolveChain {
   const { shared, options } = d;
-  const reader = new StaleReader({ store: shared.store, keys: shared.keys, clock: d.clock, options, maxCnameChain: d.maxCnameChain });
+  const reader = new StaleReader({ cache: shared.cache, clock: d.clock, options, maxCnameChain: d.maxCnameChain, validating: d.validating });
   const resolveHere = d.makeResolve(shared.cache);
   // Coalescing wraps resolution (STYLE 8): a burst for one cold name resolves once per process,
   // and the lease makes it once per cluster. Stale data answers what resolution cannot.

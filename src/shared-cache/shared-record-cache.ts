@@ -7,6 +7,7 @@ import {
   Rank,
   type CacheAnswer,
   type CachedNegative,
+  type ReadOptions,
   type CachedRRset,
   type NegativeAnswer,
   type RecordCache,
@@ -70,21 +71,27 @@ export class SharedRecordCache implements RecordCache {
     return this.hot.byteSize;
   }
 
-  async answer(name: string, type: number): Promise<CacheAnswer | undefined> {
+  async answer(name: string, type: number, options?: ReadOptions): Promise<CacheAnswer | undefined> {
     const k = this.d.keys;
+    const stale = options?.stale === true;
     // The name's own keys share a slot: one MGET, one round trip.
     const keys = type === TYPE_CNAME ? [k.rrset(name, type), k.nxdomain(name)] : [k.rrset(name, type), k.nxdomain(name), k.rrset(name, TYPE_CNAME)];
-    const [set, nx, cname] = await this.fetch(keys, name);
+    const [set, nx, cname] = await this.fetch(keys, name, stale);
     const rrset = positive(set, type);
-    if (rrset && rrset.rank >= Rank.NONAUTH_ANSWER) return this.served(name, type, keys[0]!, set!, { kind: 'rrset', rrset });
+    if (rrset && rrset.rank >= Rank.NONAUTH_ANSWER) return this.served(name, type, keys[0]!, set!, { kind: 'rrset', rrset, ttl: set!.ttl }, stale);
     const negative = nodata(set, type) ?? nxdomain(nx);
-    if (negative) return this.served(name, type, negative.kind === 'nodata' ? keys[0]! : keys[1]!, (negative.kind === 'nodata' ? set : nx)!, { kind: 'negative', negative });
+    if (negative) {
+      const value = (negative.kind === 'nodata' ? set : nx)!;
+      return this.served(name, type, negative.kind === 'nodata' ? keys[0]! : keys[1]!, value, { kind: 'negative', negative, ttl: value.ttl }, stale);
+    }
     const alias = positive(cname, TYPE_CNAME);
     // A CNAME at the name proves the name exists, so no NXDOMAIN above it can apply: skip that
     // second round trip (RFC 8020 §2 concerns names below a nonexistent one).
-    if (alias && alias.rank >= Rank.NONAUTH_ANSWER) return this.served(name, type, keys[2]!, cname!, { kind: 'cname', cname: alias });
+    if (alias && alias.rank >= Rank.NONAUTH_ANSWER) return this.served(name, type, keys[2]!, cname!, { kind: 'cname', cname: alias, ttl: cname!.ttl }, stale);
+    // Serve-stale answers the name itself (RFC 8767): no walk up for an expired ancestor's NXDOMAIN.
+    if (stale) return undefined;
     const above = await this.nxdomainAbove(name);
-    return above ? { kind: 'negative', negative: above } : undefined;
+    return above ? { kind: 'negative', negative: above.negative, ttl: above.ttl } : undefined;
   }
 
   /** Expiry of the value under `key` in the shared store itself (not this process's copy). */
@@ -95,10 +102,10 @@ export class SharedRecordCache implements RecordCache {
   }
 
   /** Tells the prefetcher about an answer read in the last part of its TTL (prefetchPercent). */
-  private served(name: string, type: number, key: string, value: CacheValue, answer: CacheAnswer): CacheAnswer {
+  private served(name: string, type: number, key: string, value: CacheValue, answer: CacheAnswer, stale: boolean): CacheAnswer {
     const listener = this.onNearExpiry;
     const percent = this.d.options.prefetchPercent;
-    if (listener && percent > 0) {
+    if (listener && percent > 0 && !stale) {
       const expiresAt = expiryOf(value);
       if (expiresAt - this.d.clock.now() <= value.ttl * 10 * percent) listener({ name, type, key, expiresAt });
     }
@@ -112,7 +119,7 @@ export class SharedRecordCache implements RecordCache {
 
   async getNegative(name: string, type: number): Promise<CachedNegative | undefined> {
     const [set, nx] = await this.fetch([this.d.keys.rrset(name, type), this.d.keys.nxdomain(name)], name);
-    return nodata(set, type) ?? nxdomain(nx) ?? (await this.nxdomainAbove(name));
+    return nodata(set, type) ?? nxdomain(nx) ?? (await this.nxdomainAbove(name))?.negative;
   }
 
   async putRRset(rrset: RRset, rank: Rank): Promise<void> {
@@ -143,19 +150,23 @@ export class SharedRecordCache implements RecordCache {
   }
 
   /** RFC 8020: an NXDOMAIN at an ancestor covers the name. Ancestors' keys: one batch. */
-  private async nxdomainAbove(name: string): Promise<CachedNegative | undefined> {
+  private async nxdomainAbove(name: string): Promise<{ negative: CachedNegative; ttl: number } | undefined> {
     const above = selfAndAncestors(name).slice(1, -1); // not the name itself, not the root
     if (above.length === 0) return undefined;
     const values = await Promise.all(above.map((n) => this.fetch([this.d.keys.nxdomain(n)], n)));
     for (const [v] of values) {
       const nx = nxdomain(v);
-      if (nx) return nx;
+      if (nx) return { negative: nx, ttl: v!.ttl };
     }
     return undefined;
   }
 
-  /** Values of keys all owned by `name`: fresh hot entries, else one store read for the rest. */
-  private async fetch(keys: string[], name: string): Promise<(CacheValue | undefined)[]> {
+  /**
+   * Values of keys all owned by `name`: fresh hot entries, else one store read for the rest.
+   * `stale`: values past their expiry that the store still keeps (until expiry + staleWindowMs)
+   * come back too, for serve-stale; they never enter the hot map.
+   */
+  private async fetch(keys: string[], name: string, stale = false): Promise<(CacheValue | undefined)[]> {
     const now = this.d.clock.now();
     const out: (CacheValue | undefined)[] = new Array(keys.length);
     const older: (CacheValue | undefined)[] = new Array(keys.length);
@@ -190,7 +201,8 @@ export class SharedRecordCache implements RecordCache {
       const expiresAt = value ? expiryOf(value) : 0;
       if (!value || expiresAt <= after) {
         // Absent, unreadable, or only kept for serve-stale: a miss, and the hot copy goes too.
-        this.stats.misses++;
+        if (stale && value) out[i] = value;
+        else this.stats.misses++;
         this.hot.delete(key);
         return;
       }

@@ -6,8 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Resolver } from '../../src/resolver/resolver.ts';
-import { MemoryRecordCache } from '../../src/cache/record-cache.ts';
-import { defaultCacheOptions } from '../../src/cache/options.ts';
+import { memoryRecordCache } from '../sim/memory-cache.ts';
 import { SocketTransport } from '../../src/net/socket-transport.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/log.ts';
@@ -38,7 +37,7 @@ test('iter_spoofing: 65,536 forged replies racing a slow server are all rejected
   t.after(() => host.close());
   const transport = new SocketTransport();
   t.after(() => transport.close());
-  const cache = new MemoryRecordCache(defaultCacheOptions, systemClock);
+  const cache = memoryRecordCache(systemClock);
   const resolver = new Resolver({
     transport,
     cache,

@@ -3,8 +3,7 @@
 
 import { Resolver } from '../../src/resolver/resolver.ts';
 import { defaultLimits, type ResolverOptions, type WorkLimits } from '../../src/resolver/options.ts';
-import { MemoryRecordCache } from '../../src/cache/record-cache.ts';
-import { defaultCacheOptions } from '../../src/cache/options.ts';
+import { memoryRecordCache } from './memory-cache.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { parseZone } from './zone.ts';
@@ -131,7 +130,7 @@ export function smallWorld(faults: Record<string, Faults> = {}, limits: Partial<
   };
   const resolver = new Resolver({
     transport: new MemoryTransport(net),
-    cache: new MemoryRecordCache(defaultCacheOptions, clock),
+    cache: memoryRecordCache(clock),
     clock,
     options,
     log: silentLogger,

@@ -7,13 +7,15 @@ import assert from 'node:assert/strict';
 import { EdeCode } from '../../src/dns/constants.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { MemoryStore } from '../../src/shared-cache/memory-store.ts';
-import { KeySpace } from '../../src/shared-cache/keys.ts';
 import { StaleReader } from '../../src/shared-cache/stale.ts';
 import { servingStale } from '../../src/shared-cache/serve-stale.ts';
 import { newStats } from '../../src/shared-cache/stats.ts';
 import type { Resolution } from '../../src/resolver/resolution.ts';
 import { smallWorld } from '../sim/small-world.ts';
 import { answerLines, openFrontEnd, question } from '../harness/frontends.ts';
+import { memoryRecordCache } from '../sim/memory-cache.ts';
+import { Rank, type DnssecStatus } from '../../src/cache/record-cache.ts';
+import type { RR } from '../../src/dns/message.ts';
 
 async function world(t: { after(fn: () => Promise<void>): void }, staleWindowMs = 86_400_000) {
   const w = smallWorld();
@@ -58,9 +60,7 @@ test('cache_stale: a resolution slower than staleAfterMs is answered stale; no s
   await w.front.resolve(question('www.example.com'));
   w.clock.advance(700_000);
   // The front-end filled the store; a wrapper of our own around a resolution that hangs reads it.
-  const { store, clock } = w;
-  const keys = new KeySpace('s:');
-  const reader = new StaleReader({ store, keys, clock, options: { staleTtl: 30 }, maxCnameChain: 8 });
+  const reader = new StaleReader({ cache: w.front.shared.cache, clock: w.clock, options: { staleTtl: 30 }, maxCnameChain: 8, validating: false });
   let finish: (r: Resolution) => void = () => {};
   const slow = (): Promise<Resolution> => new Promise((resolve) => (finish = resolve));
   const stats = newStats();
@@ -72,4 +72,48 @@ test('cache_stale: a resolution slower than staleAfterMs is answered stale; no s
   finish({ kind: 'nxdomain', answer: [], authority: [] });
   assert.equal((await waiting).kind, 'nxdomain', 'nothing stale to give: the resolution is awaited');
   assert.equal(stats.staleAnswers, 1);
+});
+
+test('cache_stale: with validation on, only data judged secure or insecure is served stale (never unchecked or indeterminate)', async () => {
+  const clock = new ManualClock(Date.now());
+  const cache = memoryRecordCache(clock);
+  const rr = (name: string, ip: string): RR => ({ name, type: 'A', class: 'IN', ttl: 60, data: ip });
+  const put = (name: string, status?: DnssecStatus) =>
+    cache.putRRset({ name, type: 1, records: [rr(name, '192.0.2.1')], signatures: [], ...(status ? { status } : {}) }, Rank.AUTH_ANSWER);
+  await put('secure.example', 'secure');
+  await put('insecure.example', 'insecure');
+  await put('unjudged.example');
+  await put('indeterminate.example', 'indeterminate');
+  // A chain whose stale target was never judged is not served either, though its CNAME was.
+  await cache.putRRset({ name: 'alias.example', type: 5, records: [{ name: 'alias.example', type: 'CNAME', class: 'IN', ttl: 60, data: 'unjudged.example' }], signatures: [], status: 'secure' }, Rank.AUTH_ANSWER);
+  clock.advance(120_000);
+  const reader = new StaleReader({ cache, clock, options: { staleTtl: 30 }, maxCnameChain: 8, validating: true });
+  const failing = async (): Promise<Resolution> => ({ kind: 'servfail', ede: { code: EdeCode.NO_REACHABLE_AUTHORITY, text: 'down' }, reason: 'down' });
+  const stats = newStats();
+  const resolve = servingStale(failing, { reader, options: { staleAfterMs: 1000 }, stats });
+  for (const name of ['secure.example', 'insecure.example']) {
+    const r = await resolve(question(name));
+    assert.ok(r.kind === 'answer' && r.ede?.code === EdeCode.STALE_ANSWER && r.answer[0]!.ttl === 30, `${name}: ${JSON.stringify(r)}`);
+  }
+  for (const name of ['unjudged.example', 'indeterminate.example', 'alias.example']) {
+    assert.equal((await resolve(question(name))).kind, 'servfail', `${name} must not be served stale`);
+  }
+  assert.equal(stats.staleAnswers, 2);
+  // Without a validator nothing is ever judged: the unchecked entry is what the fresh path served.
+  const plain = new StaleReader({ cache, clock, options: { staleTtl: 30 }, maxCnameChain: 8, validating: false });
+  assert.equal((await plain.lookup(question('unjudged.example')))?.stale, true);
+});
+
+test('cache_stale: without DO, a stale answer loses its DNSSEC records by the fresh path\'s rule (RFC 4035 §3.2.1)', async () => {
+  const clock = new ManualClock(Date.now());
+  const cache = memoryRecordCache(clock);
+  const name = 'signed.example';
+  const sig: RR = { name, type: 'RRSIG', class: 'IN', ttl: 60, data: { typeCovered: 'A', algorithm: 13, labels: 2, originalTTL: 60, expiration: 2000000000, inception: 1700000000, keyTag: 1, signersName: 'example', signature: Buffer.alloc(64) } };
+  await cache.putRRset({ name, type: 1, records: [{ name, type: 'A', class: 'IN', ttl: 60, data: '192.0.2.1' }], signatures: [sig], status: 'secure' }, Rank.AUTH_ANSWER);
+  clock.advance(120_000);
+  const reader = new StaleReader({ cache, clock, options: { staleTtl: 30 }, maxCnameChain: 8, validating: true });
+  const plain = await reader.lookup(question(name));
+  assert.deepEqual(plain?.resolution.answer.map((r) => r.type), ['A']);
+  const withDo = await reader.lookup({ ...question(name), dnssecOk: true });
+  assert.deepEqual(withDo?.resolution.answer.map((r) => r.type), ['A', 'RRSIG']);
 });

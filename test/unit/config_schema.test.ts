@@ -76,7 +76,7 @@ test('config schema: Ajv and andns agree on good configs and on structural mista
     { rootHints: [{ name: 'a.root', addresses: ['127.53.0.1', '::1'] }], dnssec: false },
     { trustAnchors: ['. IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D'] },
     { forwardZones: [{ zone: 'corp.example', addresses: ['10.0.0.53'] }], negativeTrustAnchors: ['broken.example'] },
-    { cache: { maxEntries: 1000, minTtl: 5 }, limits: { maxReferrals: 10 }, tcp: { idleTimeoutMs: 500 } },
+    { cache: { minTtl: 5 }, limits: { maxReferrals: 10 }, tcp: { idleTimeoutMs: 500 } },
     { doh: { plainListen: ['127.0.0.1:8053'], path: '/q' }, chaos: { identity: 'ns1', version: '' } },
     { sharedCache: { redis: ['redis://u:p@10.0.0.1:7000'], keyPrefix: 'x:', staleWindowMs: 0 }, control: { listen: ['127.0.0.1:5380'] }, workers: 4 },
   ];

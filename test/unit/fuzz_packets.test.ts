@@ -8,8 +8,7 @@ import dnsPacket from 'dns-packet';
 import { Resolver } from '../../src/resolver/resolver.ts';
 import { defaultLimits } from '../../src/resolver/options.ts';
 import type { ExchangeRequest, UpstreamTransport } from '../../src/resolver/upstream.ts';
-import { MemoryRecordCache } from '../../src/cache/record-cache.ts';
-import { defaultCacheOptions } from '../../src/cache/options.ts';
+import { memoryRecordCache } from '../sim/memory-cache.ts';
 import { createPipeline } from '../../src/server/pipeline.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { createLogger, silentLogger } from '../../src/util/log.ts';
@@ -74,7 +73,7 @@ test('fuzz: mutated upstream replies never crash resolution and answers stay wel
       const clock = new ManualClock();
       const resolver = new Resolver({
         transport,
-        cache: new MemoryRecordCache(defaultCacheOptions, clock),
+        cache: memoryRecordCache(clock),
         clock,
         options: { rootHints: internet.rootHints, upstreamPort: 53, qnameMinimisation: true, ipv6Upstream: false, allowLocalUpstream: true, forwardZones: [], limits: defaultLimits },
         log,

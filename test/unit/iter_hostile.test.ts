@@ -4,8 +4,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryRecordCache } from '../../src/cache/record-cache.ts';
-import { defaultCacheOptions } from '../../src/cache/options.ts';
+import { memoryRecordCache } from '../sim/memory-cache.ts';
+import type { RecordCache } from '../../src/cache/record-cache.ts';
 import { typeNumber } from '../../src/dns/message.ts';
 import { parseTrustAnchors } from '../../src/dnssec/anchors.ts';
 import { Validator } from '../../src/dnssec/validator.ts';
@@ -25,7 +25,7 @@ const NOW = 1_800_000_000;
 function world(o: { limits?: Partial<WorkLimits>; forward?: boolean; signed?: boolean; qnameMinimisation?: boolean } = {}) {
   const internet = generateInternet({ seed: 5, zones: o.signed ? 16 : 30, hostile: true, ...(o.signed ? { signed: true, now: NOW } : {}) });
   const clock = new ManualClock(NOW * 1000);
-  const cache = new MemoryRecordCache(defaultCacheOptions, clock);
+  const cache = memoryRecordCache(clock);
   const h = internet.hostile!;
   const forwardZones: ForwardZone[] = o.forward ? [{ zone: h.forward.zone, addresses: [h.forward.address] }] : [];
   const validator = o.signed ? new Validator({ trustAnchors: parseTrustAnchors(internet.dnssec!.trustAnchor), now: () => clock.now() / 1000 }) : undefined;
@@ -65,7 +65,7 @@ function queriesTo(internet: Internet, zone: string): number {
 }
 
 /** No NS RRset in the cache names the attacker's server, and its address is not cached. */
-async function noEvilNs(cache: MemoryRecordCache, owners: string[]): Promise<void> {
+async function noEvilNs(cache: RecordCache, owners: string[]): Promise<void> {
   for (const owner of owners) {
     const ns = await cache.getRRset(owner, T.NS);
     assert.ok(!ns?.records.some((r) => r.data === EVIL_NS), `${owner} NS names ${EVIL_NS}`);
@@ -225,7 +225,7 @@ test('iter_hostile: when every upstream TCP connection is in use, a truncated an
   const clock = new ManualClock(NOW * 1000);
   const resolver = new Resolver({
     transport: capped,
-    cache: new MemoryRecordCache(defaultCacheOptions, clock),
+    cache: memoryRecordCache(clock),
     clock,
     options: { rootHints: internet.rootHints, upstreamPort: 53, qnameMinimisation: true, ipv6Upstream: false, allowLocalUpstream: true, forwardZones: [], limits: defaultLimits },
     log: silentLogger,

@@ -5,8 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Resolver } from '../../src/resolver/resolver.ts';
 import { defaultLimits } from '../../src/resolver/options.ts';
-import { MemoryRecordCache } from '../../src/cache/record-cache.ts';
-import { defaultCacheOptions } from '../../src/cache/options.ts';
+import { memoryRecordCache } from '../sim/memory-cache.ts';
 import { typeNumber, type RR } from '../../src/dns/message.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/log.ts';
@@ -20,7 +19,7 @@ for (const qnameMinimisation of [false, true]) {
 test(`iter_internet: every catalogue name resolves as expected (QNAME minimisation ${qnameMinimisation ? 'on' : 'off'})`, async () => {
   const internet = generateInternet({ seed: 7, zones: 120 });
   const clock = new ManualClock();
-  const cache = new MemoryRecordCache(defaultCacheOptions, clock);
+  const cache = memoryRecordCache(clock);
   const resolver = new Resolver({
     transport: new MemoryTransport(internet.network),
     cache,

@@ -4,8 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryRecordCache } from '../../src/cache/record-cache.ts';
-import { defaultCacheOptions } from '../../src/cache/options.ts';
+import { memoryRecordCache } from '../sim/memory-cache.ts';
 import { Budget, WorkLimitExceeded } from '../../src/resolver/budget.ts';
 import { defaultLimits } from '../../src/resolver/options.ts';
 import type { ClientQuestion } from '../../src/resolver/resolution.ts';
@@ -65,7 +64,7 @@ test('a zone at its cap queues queries and fails only the excess; the overload i
   const transport = new HeldTransport(new MemoryTransport(w.net), '127.53.2.1'); // ns1.example.com
   const resolver = new Resolver({
     transport,
-    cache: new MemoryRecordCache(defaultCacheOptions, w.clock),
+    cache: memoryRecordCache(w.clock),
     clock: w.clock,
     options: { ...w.options, limits: { ...w.options.limits, maxInflightPerZone: 1 } },
     log: silentLogger,

@@ -8,8 +8,7 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AlwaysOnSampler, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import dnsPacket from 'dns-packet';
-import { MemoryRecordCache } from '../../src/cache/record-cache.ts';
-import { defaultCacheOptions } from '../../src/cache/options.ts';
+import { memoryRecordCache } from '../sim/memory-cache.ts';
 import { coalescing } from '../../src/resolver/coalesce.ts';
 import { defaultLimits } from '../../src/resolver/options.ts';
 import type { Resolution } from '../../src/resolver/resolution.ts';
@@ -34,7 +33,7 @@ test('traces: a resolution is a "dns resolve" span with one "dns upstream query"
   const network = new MemoryTransport(internet.network);
   const resolver = new Resolver({
     transport: network,
-    cache: new MemoryRecordCache(defaultCacheOptions, clock),
+    cache: memoryRecordCache(clock),
     clock,
     options: { rootHints: internet.rootHints, upstreamPort: 53, qnameMinimisation: true, ipv6Upstream: false, allowLocalUpstream: true, forwardZones: [], limits: defaultLimits },
     log: silentLogger,

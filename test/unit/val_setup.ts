@@ -1,7 +1,7 @@
 // Shared set-up for val_ scenario tests: the signed simulated internet and a validating resolver over it in memory.
 
-import { MemoryRecordCache, type RecordCache } from '../../src/cache/record-cache.ts';
-import { defaultCacheOptions } from '../../src/cache/options.ts';
+import type { RecordCache } from '../../src/cache/record-cache.ts';
+import { memoryRecordCache } from '../sim/memory-cache.ts';
 import { parseTrustAnchors } from '../../src/dnssec/anchors.ts';
 import { Validator, type ValidatorOptions } from '../../src/dnssec/validator.ts';
 import { defaultLimits } from '../../src/resolver/options.ts';
@@ -36,7 +36,7 @@ export function signedSetup(over: Partial<ValidatorOptions> & { qnameMinimisatio
   const internet = signedInternet();
   internet.network.reset();
   const clock = new ManualClock(NOW * 1000);
-  const cache = new MemoryRecordCache(defaultCacheOptions, clock);
+  const cache = memoryRecordCache(clock);
   const validator = new Validator({ trustAnchors: parseTrustAnchors(internet.dnssec!.trustAnchor), now: () => clock.now() / 1000, ...over });
   const resolver = new Resolver({
     transport: new MemoryTransport(internet.network),
