@@ -1,7 +1,6 @@
 // The composition root: builds the resolver stack from the frozen config, handing each module
 // only its part (resolver options, cache options) and the real clock and sockets.
 
-import type { RecordCache } from '../cache/record-cache.ts';
 import type { AndnsConfig, ValidationConfig } from '../config/load.ts';
 import { parseTrustAnchors } from '../dnssec/anchors.ts';
 import { Validator } from '../dnssec/validator.ts';
@@ -10,7 +9,7 @@ import { InfraCache } from '../resolver/infra.ts';
 import type { Resolve } from '../resolver/resolution.ts';
 import { Resolver } from '../resolver/resolver.ts';
 import { isSpecialUse } from '../resolver/special-use.ts';
-import { cappingTtls } from '../resolver/ttl-caps.ts';
+import { assembleDriver } from '../pipeline/assemble.ts';
 import { BucketSync } from '../policy/bucket-sync.ts';
 import { ExposureGuard } from '../policy/guard.ts';
 import { HotAnswers } from '../server/hot-answers.ts';
@@ -18,7 +17,6 @@ import { createPipeline, type Pipeline } from '../server/pipeline.ts';
 import { openSharedCache, type SharedCache } from '../shared-cache/index.ts';
 import { MemoryStore } from '../shared-cache/memory-store.ts';
 import { observe } from '../telemetry/instruments.ts';
-import { resolveChain } from '../shared-cache/resolve-chain.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { UpstreamTransport } from '../resolver/upstream.ts';
 import type { Logger } from '../util/log.ts';
@@ -66,21 +64,17 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
   const transport = env.transport ?? new SocketTransport({ maxTcp: config.resolver.limits.maxUpstreamTcp });
   const clock = env.clock ?? systemClock;
   const validator = config.validation ? makeValidator(config.validation, clock) : undefined;
-  // The serving resolver and prefetch's refreshing one share sockets, server knowledge and keys.
   const infra = new InfraCache(clock);
-  // Not frozen: a reload replaces its limits and forward zones, which resolvers read per query.
+  // Not frozen: a reload replaces its limits and forward zones, which the resolver reads per query.
   const resolverOptions = { ...config.resolver };
-  const makeResolve = (cache: RecordCache): Resolve => {
-    const resolver = new Resolver({ transport, cache, clock, options: resolverOptions, log, infra, ...(validator ? { validator } : {}) });
-    // Fresh answers show the TTLs the cache will hold, so a client sees no jump on the next hit.
-    return cappingTtls((q) => resolver.resolve(q), config.cache);
-  };
   const options = config.sharedCache;
   // Redis down at start-up does not stop us: per-node circuits send traffic around it until it is back.
   const shared = await openSharedCache(options, { clock, caps: config.cache, log });
   log.info('shared cache', options.redis ? { store: 'redis-cluster', seeds: options.redis.urls.length, health: shared.health?.state } : { store: 'embedded' });
-  // coalescing → serve-stale → cluster lease → resolver; prefetch beside it (resolve-chain.ts).
-  const chain = resolveChain({ shared, makeResolve, options, clock, log, maxCnameChain: config.resolver.limits.maxCnameChain, validating: validator !== undefined });
+  // One resolver serves clients and prefetch alike: one iterator state, one set of bogus marks.
+  const resolver = new Resolver({ transport, cache: shared.cache, clock, options: resolverOptions, log, infra, ...(validator ? { validator } : {}) });
+  // cache read → coalesce → cluster lease → resolve, serve-stale and prefetch as branches (pipeline/driver.ts).
+  const chain = assembleDriver({ resolver, shared, options, caps: config.cache, clock, log, maxCnameChain: config.resolver.limits.maxCnameChain, validating: validator !== undefined });
   const maxAgeMs = options.redis ? options.hotMaxAgeMs : EMBEDDED_HOT_MAX_AGE_MS;
   const hot = new HotAnswers({ maxBytes: config.hotAnswersMaxBytes, maxAgeMs, prefetchPercent: options.prefetchPercent }, clock);
   // With every Redis master down there is no cluster view to lag behind: answers live their TTL
@@ -99,7 +93,7 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
   }
   observeStack(shared, hot);
   return {
-    pipeline: createPipeline({ resolve: chain.resolve, log, hot, chaos: config.server.chaos, guard, clock: systemClock, ...(observer ? { observer } : {}) }),
+    pipeline: createPipeline({ resolve: chain.resolve, answeredFromCache: chain.answeredFromCache, log, hot, chaos: config.server.chaos, guard, clock: systemClock, ...(observer ? { observer } : {}) }),
     resolve: chain.resolve,
     shared,
     validator,

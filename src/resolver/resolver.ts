@@ -57,6 +57,56 @@ interface Judged {
 interface Cached extends Judged {
   entry: CachedRRset | CachedNegative;
   remaining: number;
+  /** The TTL it was stored with; absent for a CNAME synthesised from a DNAME. */
+  storedTtl?: number;
+}
+
+/** Where a lookup stands: the name reached, the CNAME chain and the statuses of its links. */
+interface Walk {
+  name: string;
+  chain: RR[];
+  statuses: (DnssecStatus | undefined)[];
+  visited: Set<string>;
+  links: number;
+}
+
+const startWalk = (name: string): Walk => ({ name, chain: [], statuses: [], visited: new Set([name]), links: 0 });
+const copyWalk = (w: Walk): Walk => ({ name: w.name, chain: [...w.chain], statuses: [...w.statuses], visited: new Set(w.visited), links: w.links });
+const isWalk = (x: Finished | Walk): x is Walk => !('kind' in x);
+
+/** How a walk treats the cache: read then iterate; read only; or iterate at once where it starts. */
+type How = 'iterate' | 'cache-only' | 'skip-first-read';
+const ITERATE: How = 'iterate';
+const CACHE_ONLY: How = 'cache-only';
+const SKIP_FIRST_READ: How = 'skip-first-read';
+
+/** `resolve(q, REFRESH)`: prefetch renews the cached answer to q, so it does not read it first. */
+export const REFRESH = Symbol('refresh');
+
+/** A cache entry that answered part of a question: prefetch compares `ttl` (left) with `storedTtl`. */
+export interface CacheLink {
+  name: string;
+  type: number;
+  entry: CachedRRset | CachedNegative;
+  ttl: number;
+  storedTtl: number;
+}
+
+/** Where the cache alone stopped answering a question; hand it back to `resolve`. */
+export interface CacheMiss {
+  kind: 'miss';
+  /** @internal the walk to go on with. */
+  walk: Walk;
+  read: CacheLink[];
+}
+
+export type CacheOutcome = { kind: 'hit'; resolution: Resolution; read: CacheLink[] } | CacheMiss;
+
+function modeOf(q: ClientQuestion, validation: ValidationStage | undefined): Mode {
+  // RFC 4035 §3.2.2: CD=1 asks for the data unvalidated; the client validates it itself.
+  // QTYPE RRSIG: the signatures themselves are the answer; they cannot be validated as an
+  // RRset (each covers another), so they go back unvalidated and without AD, as the peers do.
+  return !validation ? 'raw' : q.checkingDisabled || q.qtype === TYPE_RRSIG ? 'cd' : 'validate';
 }
 
 export class Resolver {
@@ -95,20 +145,44 @@ export class Resolver {
     });
   }
 
-  /** Resolves one client question. Never rejects: every failure is a SERVFAIL value. */
-  async resolve(q: ClientQuestion): Promise<Resolution> {
+  /**
+   * The driver's cache read (pipeline/driver.ts): what the cache alone says about `q`, CNAME
+   * chains, DNAMEs, bogus marks and aggressive NSEC included. Never asks upstream for data (the
+   * DS/DNSKEY to judge an unchecked entry may be fetched). A miss says where the walk stopped,
+   * so that `resolve(q, miss)` goes on from there without reading those keys again.
+   */
+  async fromCache(q: ClientQuestion): Promise<CacheOutcome> {
+    const read: CacheLink[] = [];
+    if (q.qtype === T.ANY) return { kind: 'hit', resolution: minimalAny(q.qname), read };
+    const walk = startWalk(q.qname);
+    const looked = await this.guarded(q, (work) => this.walk(walk, q.qtype, work, modeOf(q, this.validation), CACHE_ONLY, read));
+    return isWalk(looked) ? { kind: 'miss', walk: looked, read } : { kind: 'hit', resolution: this.finish(q, looked), read };
+  }
+
+  /**
+   * Resolves one client question. Never rejects: every failure is a SERVFAIL value. `from`: the
+   * miss fromCache returned for `q` (its reads are not repeated), or REFRESH to resolve afresh
+   * without taking the cached answer to `q` itself (prefetch renews it).
+   */
+  async resolve(q: ClientQuestion, from?: CacheMiss | typeof REFRESH): Promise<Resolution> {
     if (q.qtype === T.ANY) return minimalAny(q.qname);
+    const walk = from === undefined ? startWalk(q.qname) : from === REFRESH ? startWalk(q.qname) : copyWalk(from.walk);
+    const how = from === undefined ? ITERATE : SKIP_FIRST_READ;
+    const looked = await this.guarded(q, (work) => this.walk(walk, q.qtype, work, modeOf(q, this.validation), how));
+    // ITERATE never stops at a miss.
+    return isWalk(looked) ? servfail(EdeCode.OTHER, 'internal error', 'walk stopped') : this.finish(q, looked);
+  }
+
+  /** A CD=1 client validates for itself: no AD, even for data held as secure (RFC 4035 §3.2.2, RFC 6840 §5.7). */
+  private finish(q: ClientQuestion, looked: Finished): Resolution {
+    return forClient(q.checkingDisabled ? withoutStatus(looked) : looked, q);
+  }
+
+  /** Runs a walk within one work budget; a limit reached or a bug becomes a SERVFAIL value. */
+  private async guarded(q: ClientQuestion, run: (work: Work) => Promise<Finished | Walk>): Promise<Finished | Walk> {
     const work = new Work(new Budget(this.options.limits, this.clock));
-    // RFC 4035 §3.2.2: CD=1 asks for the data unvalidated; the client validates it itself.
-    // QTYPE RRSIG: the signatures themselves are the answer; they cannot be validated as an
-    // RRset (each covers another), so they go back unvalidated and without AD, as the peers do.
-    const mode: Mode = !this.validation ? 'raw' : q.checkingDisabled || q.qtype === TYPE_RRSIG ? 'cd' : 'validate';
     try {
-      const looked = q.recursionDesired ? await this.lookup(q.qname, q.qtype, work, mode) : await this.fromCacheOnly(q.qname, q.qtype, work, mode);
-      // A CD=1 client validates for itself: no AD, even for data the cache holds as secure
-      // (RFC 4035 §3.2.2, RFC 6840 §5.7; Knot Resolver does the same).
-      const found = q.checkingDisabled ? withoutStatus(looked) : looked;
-      return forClient(found, q);
+      return await run(work);
     } catch (err) {
       if (err instanceof WorkLimitExceeded) {
         instruments.limitHits.add(1, { limit: err.limit });
@@ -122,41 +196,35 @@ export class Resolver {
 
   /** Looks up (name, type), following CNAMEs (cached or fresh) up to the chain limit. */
   private async lookup(name: string, type: number, work: Work, mode: Mode): Promise<Finished> {
-    const chain: RR[] = [];
-    const statuses: (DnssecStatus | undefined)[] = [];
-    const visited = new Set<string>([name]);
-    let links = 0;
+    return (await this.walk(startWalk(name), type, work, mode, ITERATE)) as Finished;
+  }
+
+  /**
+   * Follows (name, type) through CNAMEs, cached or fresh, up to the chain limit. With
+   * CACHE_ONLY it stops at the first step the cache cannot answer and returns the walk there;
+   * `read` collects the cache entries that answered (prefetch looks at their TTLs).
+   */
+  private async walk(w: Walk, type: number, work: Work, mode: Mode, how: How, read?: CacheLink[]): Promise<Finished | Walk> {
+    let readCacheFirst = how !== SKIP_FIRST_READ;
     for (;;) {
-      const { step, status } = await this.judgedStep(name, type, work, mode);
-      statuses.push(status);
-      if (step.kind !== 'cname') return withStatus(prependChain(chain, step), statuses);
-      chain.push(...step.records);
+      const judged = await this.judgedStep(w.name, type, work, mode, readCacheFirst, how !== CACHE_ONLY, read);
+      readCacheFirst = true;
+      if (!judged) return w;
+      const { step, status } = judged;
+      w.statuses.push(status);
+      if (step.kind !== 'cname') return withStatus(prependChain(w.chain, step), w.statuses);
+      w.chain.push(...step.records);
       // One step may carry many links (a server's whole chain): each counts, and each owner
       // is a name the chain must not come back to (RFC 1034 §3.6.2).
       const cnames = step.records.filter((r) => r.type === 'CNAME');
-      links += Math.max(1, cnames.length);
-      for (const r of cnames) visited.add(r.name);
-      if (visited.has(step.target) || links > this.options.limits.maxCnameChain) {
+      w.links += Math.max(1, cnames.length);
+      for (const r of cnames) w.visited.add(r.name);
+      if (w.visited.has(step.target) || w.links > this.options.limits.maxCnameChain) {
         return servfail(EdeCode.OTHER, 'CNAME chain too long or looping', `CNAME chain at ${step.target}`);
       }
-      visited.add(step.target);
-      name = step.target;
+      w.visited.add(step.target);
+      w.name = step.target;
     }
-  }
-
-  /** RD=0: answer from the cache alone, never upstream for data (keys may be fetched to validate it). */
-  private async fromCacheOnly(name: string, type: number, work: Work, mode: Mode): Promise<Finished> {
-    const records: RR[] = [];
-    const statuses: (DnssecStatus | undefined)[] = [];
-    for (let i = 0; i <= this.options.limits.maxCnameChain; i++) {
-      const found = await this.judgedStep(name, type, work, mode, false);
-      if (found.step.kind === 'refused') break;
-      statuses.push(found.status);
-      if (found.step.kind !== 'cname') return withStatus(prependChain(records, found.step), statuses);
-      records.push(...found.step.records);
-      name = found.step.target;
-    }
-    return { kind: 'refused', ede: { code: EdeCode.OTHER, text: 'not in cache and recursion not desired' }, reason: 'RD=0 miss' };
   }
 
   /**
@@ -164,9 +232,10 @@ export class Resolver {
    * else the cache (unchecked entries validated now), else the iterator (validated, then
    * stored with the verdict). A bogus verdict is a SERVFAIL step; bogus data is never stored.
    */
-  private async judgedStep(name: string, type: number, work: Work, mode: Mode, mayIterate = true): Promise<Judged> {
+  private async judgedStep(name: string, type: number, work: Work, mode: Mode, readCacheFirst: boolean, mayIterate: boolean, read?: CacheLink[]): Promise<Judged | undefined> {
     const v = mode === 'validate' ? this.validation : undefined;
-    if (v) {
+    // Not reading first: the driver's read just missed here (or prefetch renews this answer).
+    if (v && readCacheFirst) {
       const marked = v.marked(name, type);
       if (marked) {
         instruments.validations.add(1, { outcome: 'bogus-mark' });
@@ -179,7 +248,8 @@ export class Resolver {
       }
     }
     const raw = (n: string, t: number, w: Work): Promise<Finished> => this.lookup(n, t, w, 'raw');
-    const cached = await this.fromCache(name, type);
+    const cached = readCacheFirst ? await this.fromCacheStep(name, type) : undefined;
+    if (cached && read && cached.storedTtl !== undefined) read.push({ name, type, entry: cached.entry, ttl: cached.remaining, storedTtl: cached.storedTtl });
     if (cached) {
       if (!v || (cached.status !== undefined && cached.status !== 'unchecked')) return cached;
       const verdict = await v.judge(name, type, cached.step, [], this.cache, raw, work);
@@ -190,7 +260,7 @@ export class Resolver {
       // Unchecked data that does not validate (e.g. a wildcard answer cached without its
       // proof by a CD=1 query): ask afresh rather than condemn it on partial evidence.
     }
-    if (!mayIterate) return { step: { kind: 'refused', ede: { code: EdeCode.OTHER, text: 'not in cache' }, reason: 'RD=0 miss' } };
+    if (!mayIterate) return undefined;
     const fresh = await this.iterator.iterate(name, type, work);
     const data = fresh.step.kind !== 'servfail' && fresh.step.kind !== 'refused';
     if (!v || !data) {
@@ -240,11 +310,11 @@ export class Resolver {
   }
 
   /** The fresh cache read (cache/read.ts) as a step of a lookup; a DNAME above the name when none. */
-  private async fromCache(name: string, type: number): Promise<Cached | undefined> {
+  private async fromCacheStep(name: string, type: number): Promise<Cached | undefined> {
     const now = this.clock.now();
     const found = await readCache(this.cache, name, type, now);
     if (!found) return this.fromCachedDname(name, (expiresAt) => Math.max(0, Math.ceil((expiresAt - now) / 1000)));
-    const judged = { entry: found.entry, remaining: found.ttl, ...statusOf(found.status) };
+    const judged = { entry: found.entry, remaining: found.ttl, storedTtl: found.storedTtl, ...statusOf(found.status) };
     switch (found.kind) {
       case 'answer':
         return { step: { kind: 'answer', answer: found.records, authority: [] }, ...judged };

@@ -4,12 +4,16 @@
 
 import type { RR } from '../dns/message.ts';
 import type { CacheOptions } from '../cache/options.ts';
-import type { Resolve } from './resolution.ts';
+import type { Resolution, Resolve } from './resolution.ts';
 
 export function cappingTtls(resolve: Resolve, caps: CacheOptions): Resolve {
+  return async (q) => capTtls(await resolve(q), caps);
+}
+
+/** A resolution with the cache's TTL caps applied. */
+export function capTtls(r: Resolution, caps: CacheOptions): Resolution {
   const data = (rr: RR): RR => clamp(rr, caps.minTtl, caps.maxTtl);
-  return async (q) => {
-    const r = await resolve(q);
+  {
     switch (r.kind) {
       case 'answer':
         return { ...r, answer: r.answer.map(data), authority: r.authority.map(data) };
@@ -20,7 +24,7 @@ export function cappingTtls(resolve: Resolve, caps: CacheOptions): Resolve {
       default:
         return r;
     }
-  };
+  }
 }
 
 function clamp(rr: RR, min: number, max: number): RR {

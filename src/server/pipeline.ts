@@ -1,5 +1,6 @@
-// The one driver every transport shares: raw client bytes in, raw reply bytes out, in the
-// order a query travels — admit → resolve → respond. Front-ends only move bytes.
+// The pipeline every transport shares: raw client bytes in, raw reply bytes out, in the order a
+// query travels — admit → hot tier → the driver (pipeline/driver.ts: cache read, coalesce, lease,
+// resolve) → respond. Front-ends only move bytes.
 
 import { CLASSIC_UDP_SIZE, EdeCode, Flag, Rcode } from '../dns/constants.ts';
 import { HEADER_SIZE, peekQuery, type QueryView } from '../dns/wire.ts';
@@ -15,14 +16,16 @@ import { traced } from '../telemetry/trace.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { Observer, type ClientInfo, type Tier as ObservedTier } from '../operations/observer.ts';
-import { answeredFromCache } from '../shared-cache/cluster-coalesce.ts';
 import { admit } from './admit.ts';
 import type { ChaosOptions } from './options.ts';
 import { hotKey, type HotAnswers } from './hot-answers.ts';
 import { encodeReply, headerOnlyReply, MAX_MESSAGE_SIZE, type ReplyContent } from './reply.ts';
 
 export interface PipelineDeps {
+  /** The driver below the hot tier (pipeline/driver.ts): cache read, coalescing, lease, resolution. */
   resolve: Resolve;
+  /** Resolutions the cache answered without resolving: the query log's "shared" tier. */
+  answeredFromCache?: WeakSet<object>;
   log: Logger;
   /** Ready wire answers per process; without it every query goes through `resolve`. */
   hot?: HotAnswers;
@@ -228,7 +231,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (hot && content.ede === undefined && (content.rcode === Rcode.NOERROR || content.rcode === Rcode.NXDOMAIN)) {
         hot.store(key, content.rcode, content.authentic ? Flag.AD : 0, content.answer, content.authority);
       }
-      return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock, option), content, tier: answeredFromCache.has(resolution) ? 'shared' : 'resolved' };
+      return { kind: 'reply', reply: encodeReply(message, query, content, limit, padBlock, option), content, tier: deps.answeredFromCache?.has(resolution) ? 'shared' : 'resolved' };
     } catch (err) {
       log.error('pipeline bug; answering SERVFAIL', { err: String((err as Error)?.stack ?? err) });
       return internalErrorReply(message, log);

@@ -1,10 +1,9 @@
-// Coalescing across the cluster wraps resolution (STYLE 8), as coalesce.ts does in one process:
-// when several front-ends miss the same question at once, one takes a short lease (SET NX PX)
-// and resolves; the others wait for it to finish (pub/sub, with polling as the safety net),
-// then answer from the shared cache. A holder that dies only delays them until its lease ends.
+// The cluster lease: when several front-ends miss the same question at once, one takes a short
+// lease (SET NX PX) and resolves; the others wait for it to finish (pub/sub, with polling as the
+// safety net), then read the shared cache. A holder that dies only delays them until its lease
+// ends. The driver (pipeline/driver.ts) takes, waits and releases; nothing here resolves.
 
-import type { ClientQuestion, Resolution, Resolve } from '../resolver/resolution.ts';
-import { countAnswer, Tier } from '../telemetry/counters.ts';
+import type { ClientQuestion } from '../resolver/resolution.ts';
 import type { Logger } from '../util/log.ts';
 import type { KeySpace } from './keys.ts';
 import type { SharedCacheOptions } from './options.ts';
@@ -19,12 +18,6 @@ export interface ClusterCoalescerDeps {
   stats?: SharedCacheStats;
 }
 
-/**
- * Resolutions the shared cache answered without resolving: the query log tells them from
- * resolved ones by this (a weak set: nothing is kept, no field is added to every resolution).
- */
-export const answeredFromCache = new WeakSet<object>();
-
 export class ClusterCoalescer {
   readonly stats: SharedCacheStats;
   private readonly d: ClusterCoalescerDeps;
@@ -37,44 +30,29 @@ export class ClusterCoalescer {
   }
 
   /**
-   * Wraps a Resolve. A question the cache answers (tried first, as RD=0) costs nothing more;
-   * a miss takes the lease or waits for its holder. Any store failure: resolve here and now.
+   * Takes the lease of `q` (SET NX PX): a release function when taken (call it once the
+   * resolution's cache writes are done), null when another process holds it (then `wait`),
+   * undefined when the store cannot be asked (then resolve here and now).
    */
-  wrap(resolve: Resolve): Resolve {
-    return async (q: ClientQuestion): Promise<Resolution> => {
-      if (!q.recursionDesired) {
-        countAnswer(Tier.SHARED);
-        return resolve(q);
-      }
-      const cached = await resolve({ ...q, recursionDesired: false });
-      if (cached.kind !== 'refused') {
-        countAnswer(Tier.SHARED);
-        answeredFromCache.add(cached);
-        return cached;
-      }
-      // From here on the answer needs a resolution: here, by the lease holder, or after a store failure.
-      countAnswer(Tier.RESOLVED);
-      const key = this.d.keys.lease(q);
-      let token: string | null;
-      try {
-        token = await this.d.store.lease(key, this.d.options.leaseMs);
-      } catch {
-        return resolve(q);
-      }
-      if (token !== null) {
-        this.stats.leasesTaken++;
-        try {
-          return await resolve(q);
-        } finally {
-          // The resolution's cache writes are done (the cache awaits them): tell the waiters.
-          void this.finish(key, token);
-        }
-      }
-      this.stats.leaseWaits++;
-      if (!(await this.waitFor(key))) this.stats.leaseFallbacks++;
-      // Usually a shared-cache hit now; if the holder failed (SERVFAIL is never cached) we resolve.
-      return resolve(q);
-    };
+  async take(q: ClientQuestion): Promise<(() => void) | null | undefined> {
+    const key = this.d.keys.lease(q);
+    let token: string | null;
+    try {
+      token = await this.d.store.lease(key, this.d.options.leaseMs);
+    } catch {
+      return undefined;
+    }
+    if (token === null) return null;
+    this.stats.leasesTaken++;
+    return () => void this.finish(key, token);
+  }
+
+  /** Waits for the holder of `q`'s lease to finish; false when it gave up (the holder died, or the store failed). */
+  async wait(q: ClientQuestion): Promise<boolean> {
+    this.stats.leaseWaits++;
+    const finished = await this.waitFor(this.d.keys.lease(q));
+    if (!finished) this.stats.leaseFallbacks++;
+    return finished;
   }
 
   /**

@@ -1,9 +1,9 @@
 // The shared cache assembled from its parts: store (memory, or Redis Cluster with a breaker per master),
 // the two-level RecordCache, flushes wired to its hot map, and cluster coalescing.
 //
-// Phase 2 (the pipeline) calls openSharedCache once per process, hands `cache` to the Resolver,
-// wraps resolution as coalescing(shared.coalescer.wrap(resolver.resolve)), hooks its hot answer
-// tier to `flusher.onFlush`, and calls close() on shutdown.
+// The composition root calls openSharedCache once per process, hands `cache` to the Resolver and
+// `coalescer` (the lease) to the driver (pipeline/assemble.ts), hooks its hot answer tier to
+// `flusher.onFlush`, and calls close() on shutdown.
 
 import type { CacheOptions } from '../cache/options.ts';
 import type { Clock } from '../util/clock.ts';

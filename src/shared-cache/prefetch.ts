@@ -3,18 +3,27 @@
 // question's resolution lease), with a bounded queue and a bounded number of refreshes at once.
 
 import TinyQueue from 'tinyqueue';
+import type { CachedNegative, CachedRRset } from '../cache/record-cache.ts';
 import type { ClientQuestion, Resolve } from '../resolver/resolution.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import type { ClusterCoalescer } from './cluster-coalesce.ts';
 import type { SharedCacheOptions } from './options.ts';
-import type { DueEntry, SharedRecordCache } from './shared-record-cache.ts';
+import type { SharedRecordCache } from './shared-record-cache.ts';
 import type { SharedCacheStats } from './stats.ts';
+
+/** An answer read near its expiry: (name, type) was asked, `entry` answered it. */
+export interface DueEntry {
+  name: string;
+  type: number;
+  entry: CachedRRset | CachedNegative;
+  expiresAt: number;
+}
 
 export interface PrefetcherDeps {
   cache: SharedRecordCache;
   coalescer: ClusterCoalescer;
-  /** Resolves a question without using the cached answer to it (refresh-view.ts). */
+  /** Resolves a question without taking the cached answer to it (resolver.resolve(q, REFRESH)). */
   refresh: Resolve;
   clock: Clock;
   options: Pick<SharedCacheOptions, 'prefetchQueueSize' | 'prefetchConcurrency'>;
@@ -34,7 +43,7 @@ export class Prefetcher {
     this.d = deps;
   }
 
-  /** Queues a refresh of an answer served near its expiry (SharedRecordCache.onNearExpiry). */
+  /** Queues a refresh of an answer read near its expiry (the driver's prefetch branch). */
   note(due: DueEntry): void {
     const id = `${due.name}|${due.type}`;
     if (this.closed || this.pending.has(id)) return;
@@ -80,7 +89,7 @@ export class Prefetcher {
     try {
       const refreshed = await this.d.coalescer.underLease(q, async () => {
         // Another front-end may have refreshed it between our read and our lease: once per cluster.
-        const stored = await this.d.cache.storedExpiry(due.key, due.name);
+        const stored = await this.d.cache.storedExpiry(due.entry);
         if (stored !== undefined && stored > due.expiresAt) return false;
         const r = await this.d.refresh(q);
         return r.kind !== 'servfail' && r.kind !== 'refused';

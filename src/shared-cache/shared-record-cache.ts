@@ -39,18 +39,8 @@ export interface SharedRecordCacheDeps {
 
 const TYPE_CNAME = 5;
 
-/** An answer served near its expiry: (name, type) was asked, `key` holds what answered it. */
-export interface DueEntry {
-  name: string;
-  type: number;
-  key: string;
-  expiresAt: number;
-}
-
 export class SharedRecordCache implements RecordCache {
   readonly stats: SharedCacheStats;
-  /** Hears of answers in the last prefetchPercent of their TTL (the prefetcher sets it). */
-  onNearExpiry: ((due: DueEntry) => void) | undefined;
   private readonly d: SharedRecordCacheDeps;
   private readonly hot: HotMap;
   private lastWarn = 0;
@@ -78,38 +68,26 @@ export class SharedRecordCache implements RecordCache {
     const keys = type === TYPE_CNAME ? [k.rrset(name, type), k.nxdomain(name)] : [k.rrset(name, type), k.nxdomain(name), k.rrset(name, TYPE_CNAME)];
     const [set, nx, cname] = await this.fetch(keys, name, stale);
     const rrset = positive(set, type);
-    if (rrset && rrset.rank >= Rank.NONAUTH_ANSWER) return this.served(name, type, keys[0]!, set!, { kind: 'rrset', rrset, ttl: set!.ttl }, stale);
+    if (rrset && rrset.rank >= Rank.NONAUTH_ANSWER) return { kind: 'rrset', rrset, ttl: set!.ttl };
     const negative = nodata(set, type) ?? nxdomain(nx);
-    if (negative) {
-      const value = (negative.kind === 'nodata' ? set : nx)!;
-      return this.served(name, type, negative.kind === 'nodata' ? keys[0]! : keys[1]!, value, { kind: 'negative', negative, ttl: value.ttl }, stale);
-    }
+    if (negative) return { kind: 'negative', negative, ttl: (negative.kind === 'nodata' ? set : nx)!.ttl };
     const alias = positive(cname, TYPE_CNAME);
     // A CNAME at the name proves the name exists, so no NXDOMAIN above it can apply: skip that
     // second round trip (RFC 8020 §2 concerns names below a nonexistent one).
-    if (alias && alias.rank >= Rank.NONAUTH_ANSWER) return this.served(name, type, keys[2]!, cname!, { kind: 'cname', cname: alias, ttl: cname!.ttl }, stale);
+    if (alias && alias.rank >= Rank.NONAUTH_ANSWER) return { kind: 'cname', cname: alias, ttl: cname!.ttl };
     // Serve-stale answers the name itself (RFC 8767): no walk up for an expired ancestor's NXDOMAIN.
     if (stale) return undefined;
     const above = await this.nxdomainAbove(name);
     return above ? { kind: 'negative', negative: above.negative, ttl: above.ttl } : undefined;
   }
 
-  /** Expiry of the value under `key` in the shared store itself (not this process's copy). */
-  async storedExpiry(key: string, name: string): Promise<number | undefined> {
+  /** Expiry of what the shared store itself (not this process's copy) holds where `entry` came from. */
+  async storedExpiry(entry: CachedRRset | CachedNegative): Promise<number | undefined> {
+    const k = this.d.keys;
+    const key = 'kind' in entry && entry.kind === 'nxdomain' ? k.nxdomain(entry.name) : k.rrset(entry.name, entry.type);
     const [buf] = await this.d.store.mget([key]);
-    const value = this.decode(key, buf ?? null, name);
+    const value = this.decode(key, buf ?? null, entry.name);
     return value ? expiryOf(value) : undefined;
-  }
-
-  /** Tells the prefetcher about an answer read in the last part of its TTL (prefetchPercent). */
-  private served(name: string, type: number, key: string, value: CacheValue, answer: CacheAnswer, stale: boolean): CacheAnswer {
-    const listener = this.onNearExpiry;
-    const percent = this.d.options.prefetchPercent;
-    if (listener && percent > 0 && !stale) {
-      const expiresAt = expiryOf(value);
-      if (expiresAt - this.d.clock.now() <= value.ttl * 10 * percent) listener({ name, type, key, expiresAt });
-    }
-    return answer;
   }
 
   async getRRset(name: string, type: number): Promise<CachedRRset | undefined> {

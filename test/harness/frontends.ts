@@ -1,6 +1,7 @@
 // "Front-ends" for shared-cache tests: each is a Resolver with its own shared-cache client (its
 // own Redis connections and hot map, as a separate process would have) over one simulated
-// internet, wrapped as the server wraps it (resolve-chain.ts: coalescing, serve-stale, lease, prefetch).
+// internet, under the driver the server uses (pipeline/driver.ts: cache read, coalescing,
+// lease, serve-stale, prefetch).
 
 import { until } from './store-contract.ts';
 import { Resolver } from '../../src/resolver/resolver.ts';
@@ -8,8 +9,7 @@ import { defaultLimits, type ServerHint } from '../../src/resolver/options.ts';
 import type { ClientQuestion, Resolution, Resolve } from '../../src/resolver/resolution.ts';
 import { defaultCacheOptions } from '../../src/cache/options.ts';
 import { openSharedCache, type SharedCache } from '../../src/shared-cache/index.ts';
-import { resolveChain, type ResolveChain } from '../../src/shared-cache/resolve-chain.ts';
-import type { RecordCache } from '../../src/cache/record-cache.ts';
+import { assembleDriver, type Assembled } from '../../src/pipeline/assemble.ts';
 import { defaultSharedCacheOptions, redisOptions, type SharedCacheOptions } from '../../src/shared-cache/options.ts';
 import type { RedisStoreOptions } from '../../src/shared-cache/redis-options.ts';
 import type { SharedStore } from '../../src/shared-cache/store.ts';
@@ -24,7 +24,7 @@ export interface FrontEnd {
   resolve: Resolve;
   resolver: Resolver;
   shared: SharedCache;
-  chain: ResolveChain;
+  driver: Assembled;
 }
 
 export interface FrontEndSetup {
@@ -55,9 +55,9 @@ export async function openFrontEnd(setup: FrontEndSetup, t?: { after(fn: () => P
   t?.after(() => shared.close());
   const transport = new MemoryTransport(setup.net);
   const validator = setup.validator?.();
-  const makeResolver = (cache: RecordCache): Resolver => new Resolver({
+  const resolver = new Resolver({
     transport,
-    cache,
+    cache: shared.cache,
     clock: setup.clock,
     options: {
       rootHints: setup.rootHints ?? [{ name: 'a.root', addresses: ['127.53.0.1'] }],
@@ -71,22 +71,11 @@ export async function openFrontEnd(setup: FrontEndSetup, t?: { after(fn: () => P
     log: silentLogger,
     ...(validator ? { validator } : {}),
   });
-  const resolver = makeResolver(shared.cache);
-  // The chain the server uses: coalescing → serve-stale → cluster lease → resolver, and prefetch.
-  const chain = resolveChain({
-    shared,
-    makeResolve: (cache) => {
-      const r = cache === shared.cache ? resolver : makeResolver(cache);
-      return (q) => r.resolve(q);
-    },
-    options,
-    clock: setup.clock,
-    log: silentLogger,
-    maxCnameChain: defaultLimits.maxCnameChain,
-    validating: false,
+  const driver = assembleDriver({
+    resolver, shared, options, caps: defaultCacheOptions, clock: setup.clock, log: silentLogger, maxCnameChain: defaultLimits.maxCnameChain, validating: validator !== undefined,
   });
-  t?.after(async () => chain.close());
-  return { resolve: chain.resolve, resolver, shared, chain };
+  t?.after(async () => driver.close());
+  return { resolve: driver.resolve, resolver, shared, driver };
 }
 
 export const question = (qname: string, qtype = 1): ClientQuestion => ({

@@ -15,7 +15,7 @@ async function world(t: { after(fn: () => Promise<void>): void }, count: number)
   const store = new MemoryStore({ maxBytes: 1 << 24 }, clock);
   const fronts: FrontEnd[] = [];
   for (let i = 0; i < count; i++) fronts.push(await openFrontEnd({ net: w.net, clock, store, keyPrefix: 'p:' }, t));
-  const idle = () => until(() => fronts.every((f) => f.chain.prefetcher!.backlog === 0));
+  const idle = () => until(() => fronts.every((f) => f.driver.prefetcher!.backlog === 0));
   return { ...w, clock, fronts, idle, example: () => w.server('ns1.example.com').queries };
 }
 

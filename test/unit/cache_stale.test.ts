@@ -8,7 +8,8 @@ import { EdeCode } from '../../src/dns/constants.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { MemoryStore } from '../../src/shared-cache/memory-store.ts';
 import { StaleReader } from '../../src/shared-cache/stale.ts';
-import { servingStale } from '../../src/shared-cache/serve-stale.ts';
+import { createDriver, type DriverResolver } from '../../src/pipeline/driver.ts';
+import type { CacheMiss } from '../../src/resolver/resolver.ts';
 import { newStats } from '../../src/shared-cache/stats.ts';
 import type { Resolution } from '../../src/resolver/resolution.ts';
 import { smallWorld } from '../sim/small-world.ts';
@@ -16,6 +17,14 @@ import { answerLines, openFrontEnd, question } from '../harness/frontends.ts';
 import { memoryRecordCache } from '../sim/memory-cache.ts';
 import { Rank, type DnssecStatus } from '../../src/cache/record-cache.ts';
 import type { RR } from '../../src/dns/message.ts';
+
+const MISS = { kind: 'miss', read: [] } as unknown as CacheMiss;
+const noLease = { take: async () => undefined, wait: async () => false };
+
+/** The driver with its serve-stale branch over `resolver`, without a cluster lease. */
+function staleDriver(resolver: DriverResolver, reader: StaleReader, afterMs: number, stats: ReturnType<typeof newStats>, clock: ManualClock) {
+  return createDriver({ resolver, lease: noLease, stale: { reader, afterMs }, stats, clock }).resolve;
+}
 
 async function world(t: { after(fn: () => Promise<void>): void }, staleWindowMs = 86_400_000) {
   const w = smallWorld();
@@ -64,7 +73,8 @@ test('cache_stale: a resolution slower than staleAfterMs is answered stale; no s
   let finish: (r: Resolution) => void = () => {};
   const slow = (): Promise<Resolution> => new Promise((resolve) => (finish = resolve));
   const stats = newStats();
-  const resolve = servingStale(slow, { reader, options: { staleAfterMs: 20 }, stats });
+  // The real cache read; a resolution that hangs until the test finishes it.
+  const resolve = staleDriver({ fromCache: (q) => w.front.resolver.fromCache(q), resolve: slow }, reader, 20, stats, w.clock);
   const stale = await resolve(question('www.example.com'));
   assert.ok(stale.kind === 'answer' && stale.ede?.code === EdeCode.STALE_ANSWER && stale.answer[0]!.ttl === 30);
   const waiting = resolve(question('nothing.example.com'));
@@ -90,7 +100,7 @@ test('cache_stale: with validation on, only data judged secure or insecure is se
   const reader = new StaleReader({ cache, clock, options: { staleTtl: 30 }, maxCnameChain: 8, validating: true });
   const failing = async (): Promise<Resolution> => ({ kind: 'servfail', ede: { code: EdeCode.NO_REACHABLE_AUTHORITY, text: 'down' }, reason: 'down' });
   const stats = newStats();
-  const resolve = servingStale(failing, { reader, options: { staleAfterMs: 1000 }, stats });
+  const resolve = staleDriver({ fromCache: async () => MISS, resolve: failing }, reader, 1000, stats, clock);
   for (const name of ['secure.example', 'insecure.example']) {
     const r = await resolve(question(name));
     assert.ok(r.kind === 'answer' && r.ede?.code === EdeCode.STALE_ANSWER && r.answer[0]!.ttl === 30, `${name}: ${JSON.stringify(r)}`);

@@ -128,11 +128,15 @@ test('iter_limits: a tiny upstream budget ends in SERVFAIL with an EDE naming th
   assert.equal(w.net.totals().queries, 2);
 });
 
-test('iter_rd0: RD=0 is answered from the cache only', async () => {
+test('iter_cache_read: the cache read asks nobody upstream; a miss resumes where it stopped', async () => {
   const w = smallWorld();
-  const miss = await w.resolver.resolve(q('www.example.com', 1, { recursionDesired: false }));
-  assert.equal(miss.kind, 'refused');
+  const miss = await w.resolver.fromCache(q('www.example.com'));
+  assert.equal(miss.kind, 'miss');
   assert.equal(w.net.totals().queries, 0);
-  await w.resolver.resolve(q('www.example.com'));
-  assert.deepEqual(data(await w.resolver.resolve(q('www.example.com', 1, { recursionDesired: false }))), ['www.example.com A 192.0.2.10']);
+  assert.ok(miss.kind === 'miss');
+  assert.deepEqual(data(await w.resolver.resolve(q('www.example.com'), miss)), ['www.example.com A 192.0.2.10']);
+  const hit = await w.resolver.fromCache(q('www.example.com'));
+  assert.ok(hit.kind === 'hit');
+  assert.deepEqual(data(hit.resolution), ['www.example.com A 192.0.2.10']);
+  assert.deepEqual(hit.read.map((l) => `${l.name}/${l.type} ${l.storedTtl}`), ['www.example.com/1 600']);
 });

@@ -9,7 +9,9 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { AlwaysOnSampler, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import dnsPacket from 'dns-packet';
 import { memoryRecordCache } from '../sim/memory-cache.ts';
-import { coalescing } from '../../src/resolver/coalesce.ts';
+import { createDriver } from '../../src/pipeline/driver.ts';
+import type { CacheMiss } from '../../src/resolver/resolver.ts';
+import { newStats } from '../../src/shared-cache/stats.ts';
 import { defaultLimits } from '../../src/resolver/options.ts';
 import type { Resolution } from '../../src/resolver/resolution.ts';
 import { Resolver } from '../../src/resolver/resolver.ts';
@@ -68,10 +70,18 @@ test('traces: a resolution is a "dns resolve" span with one "dns upstream query"
 
 test('counters: questions that join a resolution in flight are counted as coalesced', async () => {
   const releases: ((r: Resolution) => void)[] = [];
-  const resolve = coalescing(() => new Promise<Resolution>((r) => releases.push(r)));
+  // The driver over a cache that misses and resolutions the test finishes; no cluster lease.
+  const miss = { kind: 'miss', read: [] } as unknown as CacheMiss;
+  const { resolve } = createDriver({
+    resolver: { fromCache: async () => miss, resolve: () => new Promise<Resolution>((r) => releases.push(r)) },
+    lease: { take: async () => undefined, wait: async () => false },
+    stats: newStats(),
+    clock: new ManualClock(),
+  });
   const q = { qname: 'example.com', qtype: 1, qclass: 1, dnssecOk: false, checkingDisabled: false, recursionDesired: true };
   const before = counters.coalesced;
   const all = Promise.all([resolve(q), resolve(q), resolve({ ...q }), resolve({ ...q, qtype: 28 })]);
+  await new Promise((r) => setImmediate(r));
   assert.equal(releases.length, 2, 'one resolution per distinct question');
   for (const release of releases) release({ kind: 'answer', answer: [], authority: [] });
   await all;
