@@ -160,4 +160,18 @@ export function recordCacheContract(label: string, store: () => SharedStore, ski
     assert.equal(await s.process().getRRset('stale.example.com', 1), undefined);
     assert.ok((await s.store.mget([s.keys.rrset('stale.example.com', 1)]))[0], 'kept for serve-stale');
   });
+
+  it('a stale read (serve-stale) returns expired data the store keeps, with its status; a fresh read does not', async (s) => {
+    const c = s.process();
+    await c.putRRset({ ...set('old.example.com', '192.0.2.1', 1), status: 'secure' }, Rank.AUTH_ANSWER);
+    await c.putNegative({ name: 'gone.example.com', type: 1, kind: 'nxdomain', authority: [soa], status: 'insecure' }, 1);
+    s.clock.advance(2000);
+    const other = s.process();
+    assert.equal(await other.answer('old.example.com', 1), undefined);
+    const stale = await other.answer('old.example.com', 1, { stale: true });
+    assert.ok(stale?.kind === 'rrset' && stale.rrset.expiresAt <= s.clock.now() && stale.rrset.status === 'secure' && stale.ttl === 1);
+    const nx = await other.answer('gone.example.com', 1, { stale: true });
+    assert.ok(nx?.kind === 'negative' && nx.negative.kind === 'nxdomain' && nx.negative.status === 'insecure');
+    assert.equal(await other.answer('old.example.com', 1), undefined, 'the stale read left nothing fresh behind');
+  });
 }
