@@ -6,6 +6,7 @@ import { isSubdomain, selfAndAncestors } from '../dns/name.ts';
 import { signersOf } from '../dnssec/evidence.ts';
 import { DEFAULT_LIMITS, type Limits } from '../dnssec/limits.ts';
 import type { Clock } from '../util/clock.ts';
+import { Lru } from '../util/lru.ts';
 import { NsecChain, type Denied } from './aggressive-nsec.ts';
 import { Nsec3Chain } from './aggressive-nsec3.ts';
 import type { Finished } from './iterator.ts';
@@ -21,6 +22,8 @@ interface ZoneEntries {
 }
 
 const sizeOf = (z: ZoneEntries): number => z.nsec.size + z.nsec3.size;
+/** Resident bytes of one NSEC/NSEC3 entry (the RRset, its RRSIG, the index node), for the byte bound. */
+export const NSEC_ENTRY_BYTES = 600;
 
 /**
  * Only denial RRsets of answers that validated as secure are added (RFC 8198 §5.1), and of
@@ -29,16 +32,26 @@ const sizeOf = (z: ZoneEntries): number => z.nsec.size + z.nsec3.size;
  * entry count across zones, the zone least recently added to dropped first.
  */
 export class AggressiveNsec {
-  private readonly zones = new Map<string, ZoneEntries>();
+  /** Zones in the order they were last added to; a zone weighs its entries × NSEC_ENTRY_BYTES. */
+  private readonly zones: Lru<ZoneEntries>;
   private readonly clock: Clock;
   private readonly limits: Limits;
-  private readonly maxEntries: number;
   private count = 0;
 
   constructor(clock: Clock, limits: Limits = DEFAULT_LIMITS, maxEntries = 20_000) {
     this.clock = clock;
     this.limits = limits;
-    this.maxEntries = maxEntries;
+    this.zones = new Lru({ maxBytes: maxEntries * NSEC_ENTRY_BYTES, onEvict: (_, z) => (this.count -= sizeOf(z)) });
+  }
+
+  /** Bytes held, as counted against the bound. */
+  get byteSize(): number {
+    return this.zones.byteSize;
+  }
+
+  /** Changes the byte bound (the memory budget's share); evicts whole zones at once down to it. */
+  setMaxBytes(maxBytes: number): void {
+    this.zones.setLimits({ maxBytes });
   }
 
   /** NSEC/NSEC3 RRsets held, across zones. */
@@ -52,11 +65,9 @@ export class AggressiveNsec {
     if (!soa || ttlSeconds <= 0) return;
     const zone = soa.name;
     const expiresAt = this.clock.now() + ttlSeconds * 1000;
-    let z = this.zones.get(zone);
+    let z = this.zones.peek(zone);
     if (!z) z = { soa, soaExpiresAt: expiresAt, nsec: new NsecChain(zone), nsec3: new Nsec3Chain(zone, this.limits) };
     else if (z.soaExpiresAt < expiresAt) Object.assign(z, { soa, soaExpiresAt: expiresAt });
-    this.zones.delete(zone);
-    this.zones.set(zone, z); // most recently fed last
     const before = sizeOf(z);
     for (const set of authority) {
       if (set.records.length !== 1 || !isSubdomain(set.name, zone) || !signersOf([set]).includes(zone)) continue;
@@ -64,15 +75,14 @@ export class AggressiveNsec {
       else if (set.type === TYPE.NSEC3) z.nsec3.add(set, expiresAt);
     }
     this.count += sizeOf(z) - before;
-    while (this.count > this.maxEntries) {
-      const oldest = this.zones.keys().next().value;
-      if (oldest === undefined) break;
-      this.drop(oldest);
-    }
+    // Most recently fed first out of reach of eviction; a zone too big for the whole bound is not kept.
+    if (!this.zones.set(zone, z, sizeOf(z) * NSEC_ENTRY_BYTES)) this.count -= sizeOf(z);
   }
 
   private drop(zone: string): void {
-    this.count -= sizeOf(this.zones.get(zone)!);
+    const z = this.zones.peek(zone);
+    if (!z) return;
+    this.count -= sizeOf(z);
     this.zones.delete(zone);
   }
 
@@ -82,7 +92,7 @@ export class AggressiveNsec {
     if (type === TYPE.OPT || (type >= 128 && type <= 255)) return undefined;
     const now = this.clock.now();
     for (const zone of selfAndAncestors(name)) {
-      const z = this.zones.get(zone);
+      const z = this.zones.peek(zone);
       if (!z) continue;
       if (z.soaExpiresAt <= now) {
         this.drop(zone); // every entry expires no later than the zone's SOA

@@ -2,6 +2,7 @@
 // (smoothed RTT, timeouts, EDNS and 0x20 behaviour) and which zones are failing right now.
 
 import type { Clock } from '../util/clock.ts';
+import { Lru } from '../util/lru.ts';
 
 /** RTT assumed for a server never measured: low enough to get it tried, high enough to prefer
  * servers known to be fast (Unbound uses 376 ms, the same idea). */
@@ -22,8 +23,13 @@ export interface InfraOptions {
   /** How long a server found lame for a zone (REFUSED, not authoritative, upward referral) is
    * tried last for that zone, ms. */
   lameHoldMs: number;
+  /** Entries of each table (servers, failing zones, lame server/zone pairs). */
   maxHosts: number;
 }
+
+/** Resident bytes of a server's record (an object of eight fields) and of a held-down mark. */
+const HOST_BYTES = 120;
+const MARK_BYTES = 16;
 
 export const defaultInfraOptions: InfraOptions = Object.freeze({
   hostTtlMs: 15 * 60_000,
@@ -47,16 +53,31 @@ interface Host {
 }
 
 export class InfraCache {
-  private readonly hosts = new Map<string, Host>();
-  private readonly failedZones = new Map<string, number>();
+  private readonly hosts: Lru<Host>;
+  private readonly failedZones: Lru<number>;
   /** "address|zone" → until when the server is lame for that zone. */
-  private readonly lame = new Map<string, number>();
+  private readonly lame: Lru<number>;
   private readonly clock: Clock;
   private readonly options: InfraOptions;
 
   constructor(clock: Clock, options: InfraOptions = defaultInfraOptions) {
     this.clock = clock;
     this.options = options;
+    this.hosts = new Lru({ maxEntries: options.maxHosts });
+    this.failedZones = new Lru({ maxEntries: options.maxHosts });
+    this.lame = new Lru({ maxEntries: options.maxHosts });
+  }
+
+  /** Bytes held across its tables (the memory budget's infrastructure share). */
+  get byteSize(): number {
+    return this.hosts.byteSize + this.failedZones.byteSize + this.lame.byteSize;
+  }
+
+  /** Splits a byte bound over its tables: servers half, failing zones and lame pairs a quarter each. */
+  setMaxBytes(maxBytes: number): void {
+    this.hosts.setLimits({ maxBytes: maxBytes / 2 });
+    this.failedZones.setLimits({ maxBytes: maxBytes / 4 });
+    this.lame.setLimits({ maxBytes: maxBytes / 4 });
   }
 
   /**
@@ -64,7 +85,7 @@ export class InfraCache {
    * servers held down or lame for the zone come last (still tried when nothing else is left).
    */
   rank(address: string, zone: string): number {
-    const until = this.lame.get(`${address}|${zone}`);
+    const until = this.lame.peek(`${address}|${zone}`);
     if (until !== undefined) {
       if (until > this.clock.now()) return Number.MAX_SAFE_INTEGER;
       this.lame.delete(`${address}|${zone}`);
@@ -76,8 +97,7 @@ export class InfraCache {
 
   /** Remembers that `address` does not serve `zone` properly. */
   markLame(address: string, zone: string): void {
-    this.lame.set(`${address}|${zone}`, this.clock.now() + this.options.lameHoldMs);
-    if (this.lame.size > this.options.maxHosts) this.lame.delete(this.lame.keys().next().value!);
+    this.lame.set(`${address}|${zone}`, this.clock.now() + this.options.lameHoldMs, MARK_BYTES);
   }
 
   /** Timeout for the next query to `address`: grows from the observed RTT (RFC 6298 style). */
@@ -129,12 +149,11 @@ export class InfraCache {
 
   /** RFC 9520: remember briefly that no server of `zone` could be reached. */
   markZoneFailed(zone: string): void {
-    this.failedZones.set(zone, this.clock.now() + this.options.zoneFailureHoldMs);
-    if (this.failedZones.size > this.options.maxHosts) this.failedZones.delete(this.failedZones.keys().next().value!);
+    this.failedZones.set(zone, this.clock.now() + this.options.zoneFailureHoldMs, MARK_BYTES);
   }
 
   zoneFailed(zone: string): boolean {
-    const until = this.failedZones.get(zone);
+    const until = this.failedZones.peek(zone);
     if (until === undefined) return false;
     if (until > this.clock.now()) return true;
     this.failedZones.delete(zone);
@@ -142,7 +161,7 @@ export class InfraCache {
   }
 
   private get(address: string): Host | undefined {
-    const h = this.hosts.get(address);
+    const h = this.hosts.peek(address);
     if (h && h.expiresAt <= this.clock.now()) {
       this.hosts.delete(address);
       return undefined;
@@ -154,8 +173,9 @@ export class InfraCache {
     let h = this.get(address);
     if (!h) {
       h = { srttMs: UNKNOWN_RTT_MS, rttVarMs: 0, measured: false, consecutiveTimeouts: 0, downUntil: 0, noEdns: false, noCase: false, expiresAt: 0 };
-      this.hosts.set(address, h);
-      if (this.hosts.size > this.options.maxHosts) this.hosts.delete(this.hosts.keys().next().value!);
+      this.hosts.set(address, h, HOST_BYTES);
+    } else {
+      this.hosts.get(address); // learnt about again: most recently used
     }
     h.expiresAt = this.clock.now() + this.options.hostTtlMs;
     return h;

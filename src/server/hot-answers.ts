@@ -7,6 +7,7 @@ import { EDNS_UDP_SIZE, Flag } from '../dns/constants.ts';
 import type { RR } from '../dns/message.ts';
 import { HEADER_SIZE, type QueryView } from '../dns/wire.ts';
 import type { Clock } from '../util/clock.ts';
+import { Lru } from '../util/lru.ts';
 import { wantsAd } from './reply.ts';
 
 const codec = (dnsPacket as unknown as {
@@ -15,7 +16,15 @@ const codec = (dnsPacket as unknown as {
 });
 
 const OPT_LENGTH = 11;
-const ENTRY_OVERHEAD = 200; // rough bytes of bookkeeping per entry, for the byte bound
+/**
+ * Resident bytes of one entry beyond its answer bytes and key: the entry object, its two
+ * number arrays and the answer's own Buffer (its ArrayBuffer and backing store cost ~500 bytes
+ * by themselves). Measured by loadtest/memory/overheads.ts; an undercount here is RSS above
+ * the memory budget.
+ */
+const ENTRY_OVERHEAD = 700;
+/** Per record: a TTL offset and an expiry in the entry's number arrays. */
+const RECORD_OVERHEAD = 16;
 
 export interface HotAnswersOptions {
   /** Bound on the bytes held (answers plus bookkeeping). */
@@ -36,11 +45,12 @@ interface Entry {
   flags: number;
   ancount: number;
   nscount: number;
+  /** The answer and authority records, in a Buffer of their own: a slice of Node's shared
+   * pool would keep a whole 64 KiB pool slab alive as long as the entry lives. */
   sections: Buffer;
-  ttlOffsets: Uint32Array;
-  ttlExpiry: Float64Array;
+  ttlOffsets: number[];
+  ttlExpiry: number[];
   expiresAt: number;
-  bytes: number;
 }
 
 /** The key of a query in the hot tier: everything that changes the answer bytes. */
@@ -51,16 +61,26 @@ export function hotKey(view: QueryView): string {
 }
 
 export class HotAnswers {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: Lru<Entry>;
   private readonly options: HotAnswersOptions;
   private readonly clock: Clock;
-  private bytes = 0;
   private maxAgeMs: number;
 
   constructor(options: HotAnswersOptions, clock: Clock) {
     this.options = options;
     this.clock = clock;
     this.maxAgeMs = options.maxAgeMs;
+    this.entries = new Lru({ maxBytes: options.maxBytes });
+  }
+
+  /** Changes the byte bound (the memory budget's share); evicts at once down to it. */
+  setMaxBytes(maxBytes: number): void {
+    this.entries.setLimits({ maxBytes });
+  }
+
+  /** Entries dropped to stay within the byte bound. */
+  get evictions(): number {
+    return this.entries.evictions;
   }
 
   /**
@@ -71,7 +91,9 @@ export class HotAnswers {
   setMaxAge(ms: number): void {
     if (ms < this.maxAgeMs) {
       const cap = this.clock.now() + ms;
-      for (const e of this.entries.values()) if (e.expiresAt > cap) e.expiresAt = cap;
+      this.entries.forEach((e) => {
+        if (e.expiresAt > cap) e.expiresAt = cap;
+      });
     }
     this.maxAgeMs = ms;
   }
@@ -82,7 +104,7 @@ export class HotAnswers {
 
   /** Bytes held, as counted against maxBytes. */
   get byteSize(): number {
-    return this.bytes;
+    return this.entries.byteSize;
   }
 
   /** Keeps the answer to `key`; TTLs count down from now. Records with TTL 0 are not kept. */
@@ -91,9 +113,9 @@ export class HotAnswers {
     if (records.length === 0) return; // a negative answer without SOA has no TTL to count down
     const now = this.clock.now();
     const sizes = records.map((rr) => codec.answer.encodingLength(rr));
-    const sections = Buffer.alloc(sizes.reduce((a, b) => a + b, 0));
-    const ttlOffsets = new Uint32Array(records.length);
-    const ttlExpiry = new Float64Array(records.length);
+    const sections = Buffer.allocUnsafeSlow(sizes.reduce((a, b) => a + b, 0));
+    const ttlOffsets = new Array<number>(records.length).fill(0);
+    const ttlExpiry = new Array<number>(records.length).fill(0);
     let pos = 0;
     let recordsExpire = Infinity;
     records.forEach((rr, i) => {
@@ -107,14 +129,8 @@ export class HotAnswers {
     const kept = ((recordsExpire - now) * (100 - (this.options.prefetchPercent ?? 0))) / 100;
     const expiresAt = now + Math.min(this.maxAgeMs, kept);
     if (expiresAt <= now) return;
-    const entry: Entry = { rcode, flags, ancount: answer.length, nscount: authority.length, sections, ttlOffsets, ttlExpiry, expiresAt, bytes: sections.length + ENTRY_OVERHEAD };
-    this.remove(key);
-    this.entries.set(key, entry);
-    this.bytes += entry.bytes;
-    for (const [k] of this.entries) {
-      if (this.bytes <= this.options.maxBytes) break;
-      this.remove(k);
-    }
+    const entry: Entry = { rcode, flags, ancount: answer.length, nscount: authority.length, sections, ttlOffsets, ttlExpiry, expiresAt };
+    this.entries.set(key, entry, sections.length + records.length * RECORD_OVERHEAD + ENTRY_OVERHEAD);
   }
 
   /**
@@ -124,11 +140,12 @@ export class HotAnswers {
    * is a whole EDNS option for the OPT record (the COOKIE option, RFC 7873 §5.2).
    */
   reply(query: Buffer, view: QueryView, key: string, limit: number, option?: Buffer, optionLength = 0): Buffer | undefined {
+    // LRU: a hit moves the entry to the young end (no allocation: util/lru.ts).
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     const now = this.clock.now();
     if (entry.expiresAt <= now) {
-      this.remove(key);
+      this.entries.delete(key);
       return undefined;
     }
     const questionEnd = view.questionEnd;
@@ -158,9 +175,6 @@ export class HotAnswers {
       out.writeUInt16BE(optionLength, p + 9);
       if (optionLength > 0) option!.copy(out, p + OPT_LENGTH, 0, optionLength);
     }
-    // LRU: a hit moves the entry to the young end.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
     return out;
   }
 
@@ -176,26 +190,13 @@ export class HotAnswers {
 
   /** Drops every entry whose key's name is `name` (and below it with `subtree`). */
   flush(name: string, subtree = false): number {
-    let dropped = 0;
-    for (const k of [...this.entries.keys()]) {
+    return this.entries.deleteWhere((k) => {
       const owner = k.slice(0, k.indexOf('|'));
-      if (owner === name || (subtree && (name === '.' || owner.endsWith(`.${name}`)))) {
-        this.remove(k);
-        dropped++;
-      }
-    }
-    return dropped;
+      return owner === name || (subtree && (name === '.' || owner.endsWith(`.${name}`)));
+    });
   }
 
   clear(): void {
     this.entries.clear();
-    this.bytes = 0;
-  }
-
-  private remove(key: string): void {
-    const e = this.entries.get(key);
-    if (!e) return;
-    this.entries.delete(key);
-    this.bytes -= e.bytes;
   }
 }

@@ -1,7 +1,9 @@
 // The per-process tier in front of the shared store: decoded entries, bounded in bytes, least
 // recently used out first, each served until its expiry but, while the shared store answers,
-// for at most maxAgeMs after it was last read from (or written to) it.
+// for at most maxAgeMs after it was last read from (or written to) it. Only with Redis: the
+// embedded store is in this process already (README, Memory).
 
+import { Lru } from '../util/lru.ts';
 import type { CacheValue } from './codec.ts';
 
 export interface HotEntry {
@@ -9,22 +11,29 @@ export interface HotEntry {
   expiresAt: number;
   /** When this process last saw this value in the shared store (or put it there), ms. */
   checkedAt: number;
-  /** Size of its encoded value: the byte budget counts what Redis would hold. */
+  /** Size of its encoded value. */
   bytes: number;
 }
 
-/** Map slot, entry object and decoded records weigh more than the encoded bytes: a flat allowance. */
-const OVERHEAD = 200;
+/**
+ * Resident bytes of a decoded value per encoded byte, and per entry (entry object, the owned
+ * copy's backing store, the decoded records' objects): measured by loadtest/memory/overheads.ts.
+ */
+const DECODED_PER_BYTE = 3;
+const OVERHEAD = 800;
 
 export class HotMap {
-  private readonly entries = new Map<string, HotEntry>();
-  private readonly maxBytes: number;
+  private readonly entries: Lru<HotEntry>;
   private readonly maxAgeMs: number;
-  private bytes = 0;
 
   constructor(maxBytes: number, maxAgeMs: number) {
-    this.maxBytes = maxBytes;
+    this.entries = new Lru({ maxBytes: Math.max(0, maxBytes) });
     this.maxAgeMs = maxAgeMs;
+  }
+
+  /** False with a byte bound of 0: nothing is kept, so callers need not prepare entries. */
+  get enabled(): boolean {
+    return this.entries.limits.maxBytes > 0;
   }
 
   get size(): number {
@@ -33,7 +42,16 @@ export class HotMap {
 
   /** Bytes held, as counted against maxBytes. */
   get byteSize(): number {
-    return this.bytes;
+    return this.entries.byteSize;
+  }
+
+  get evictions(): number {
+    return this.entries.evictions;
+  }
+
+  /** Changes the byte bound (the memory budget's share); evicts at once down to it. */
+  setMaxBytes(maxBytes: number): void {
+    this.entries.setLimits({ maxBytes: Math.max(0, maxBytes) });
   }
 
   /**
@@ -44,11 +62,9 @@ export class HotMap {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= now) {
-      this.delete(key);
+      this.entries.delete(key);
       return undefined;
     }
-    this.entries.delete(key);
-    this.entries.set(key, entry);
     return entry;
   }
 
@@ -58,30 +74,15 @@ export class HotMap {
   }
 
   set(key: string, entry: HotEntry): void {
-    this.delete(key);
-    if (this.maxBytes <= 0) return;
-    this.entries.set(key, entry);
-    this.bytes += cost(key, entry);
-    while (this.bytes > this.maxBytes) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.delete(oldest);
-    }
+    this.entries.set(key, entry, entry.bytes * DECODED_PER_BYTE + OVERHEAD);
   }
 
   delete(key: string): void {
-    const entry = this.entries.get(key);
-    if (!entry) return;
     this.entries.delete(key);
-    this.bytes -= cost(key, entry);
   }
 
   /** Drops every entry whose owner name passes the test (flushes). */
   deleteWhere(test: (key: string, entry: HotEntry) => boolean): void {
-    for (const [k, e] of [...this.entries]) if (test(k, e)) this.delete(k);
+    this.entries.deleteWhere(test);
   }
-}
-
-function cost(key: string, entry: HotEntry): number {
-  return key.length + entry.bytes + OVERHEAD;
 }

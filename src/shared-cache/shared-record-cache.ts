@@ -185,7 +185,7 @@ export class SharedRecordCache implements RecordCache {
         return;
       }
       this.stats.storeHits++;
-      this.hot.set(key, { value, expiresAt, checkedAt: after, bytes: values[j]!.length });
+      this.keep(key, name, values[j]!, value, after);
       out[i] = value;
     });
     return out;
@@ -198,7 +198,7 @@ export class SharedRecordCache implements RecordCache {
       const buf = values[j];
       const value = buf ? this.decode(key, buf, name) : undefined;
       if (!value || expiryOf(value) <= now) return;
-      this.hot.set(key, { value, expiresAt: expiryOf(value), checkedAt: now, bytes: buf!.length });
+      this.keep(key, name, buf!, value, now);
     });
   }
 
@@ -234,7 +234,7 @@ export class SharedRecordCache implements RecordCache {
         const winner = this.decode(key, kept, name);
         if (winner) {
           this.stats.writesKept++;
-          this.hot.set(key, { value: winner, expiresAt: expiryOf(winner), checkedAt: this.d.clock.now(), bytes: kept.length });
+          this.keep(key, name, kept, winner, this.d.clock.now());
           return;
         }
         // Garbage with a plausible header outranked us in the store's quick check: garbage never
@@ -246,7 +246,21 @@ export class SharedRecordCache implements RecordCache {
       this.stats.storeErrors++;
       this.warn('shared cache write dropped', { err: (err as Error).message });
     }
-    this.hot.set(key, { value, expiresAt, checkedAt: now, bytes: buf.length });
+    this.keep(key, name, buf, value, now);
+  }
+
+  /**
+   * Keeps `value` (decoded from `buf`) in the hot map. The kept copy is decoded again from a
+   * private copy of `buf`: decoded records are slices of the bytes they came from, and those
+   * (a Redis reply, Node's 64 KiB Buffer pool slab, an upstream message) would stay alive with
+   * it, far beyond what the byte bound counts.
+   */
+  private keep(key: string, name: string, buf: Buffer, value: CacheValue, checkedAt: number): void {
+    if (!this.hot.enabled) return;
+    const own = Buffer.allocUnsafeSlow(buf.length);
+    buf.copy(own);
+    const kept = this.decode(key, own, name) ?? value;
+    this.hot.set(key, { value: kept, expiresAt: expiryOf(value), checkedAt, bytes: buf.length });
   }
 
   /** TTL 0 is never cached (RFC 1035 §3.2.1: use once); otherwise the floor and ceiling apply. */
