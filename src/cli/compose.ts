@@ -3,6 +3,9 @@
 
 import type { AndnsConfig, ValidationConfig } from '../config/load.ts';
 import { parseTrustAnchors } from '../dnssec/anchors.ts';
+import { MemoryKeyCache } from '../dnssec/key-cache.ts';
+import type { MemoryPlan } from '../config/memory.ts';
+import { NSEC_ENTRY_BYTES } from '../resolver/aggressive.ts';
 import { Validator } from '../dnssec/validator.ts';
 import { SocketTransport } from '../net/socket-transport.ts';
 import { InfraCache } from '../resolver/infra.ts';
@@ -63,8 +66,11 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
   }
   const transport = env.transport ?? new SocketTransport({ maxTcp: config.resolver.limits.maxUpstreamTcp });
   const clock = env.clock ?? systemClock;
-  const validator = config.validation ? makeValidator(config.validation, clock) : undefined;
+  const tiers = config.memory.tiers;
+  const keys = new MemoryKeyCache(Infinity, tiers.keys);
+  const validator = config.validation ? makeValidator(config.validation, clock, keys, tiers.aggressiveNsec) : undefined;
   const infra = new InfraCache(clock);
+  infra.setMaxBytes(tiers.infra);
   // Not frozen: a reload replaces its limits and forward zones, which the resolver reads per query.
   const resolverOptions = { ...config.resolver };
   const options = config.sharedCache;
@@ -91,7 +97,7 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
   if (guard.cookies && !guard.sharedSecret && options.redis) {
     log.warn('cookies.secretFile is not set: this front-end makes up its own cookie secret, so the others reject its server cookies (--cookie-secret-file)');
   }
-  observeStack(shared, hot);
+  observeStack(shared, hot, config.memory, keys, infra);
   return {
     pipeline: createPipeline({ resolve: chain.resolve, answeredFromCache: chain.answeredFromCache, log, hot, chaos: config.server.chaos, guard, clock: systemClock, ...(observer ? { observer } : {}) }),
     resolve: chain.resolve,
@@ -100,8 +106,8 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
     stats: () => ({
       pid: process.pid,
       uptimeS: Math.round(process.uptime()),
-      memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
-      hotAnswers: { entries: hot.size },
+      memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed, ...memoryReport(config.memory, tierUse(shared, hot, keys, infra)) },
+      hotAnswers: { entries: hot.size, evictions: hot.evictions },
       sharedCache: { store: options.redis ? 'redis-cluster' : 'embedded', health: shared.health?.state, nodes: shared.health?.nodes(), ...shared.stats },
       negativeTrustAnchors: validator?.ntas.list() ?? [],
       dnstapDropped: observer?.dnstapDropped ?? 0,
@@ -138,11 +144,32 @@ export async function composeStack(config: AndnsConfig, log: Logger, env: StackE
 
 const HEALTH_AS_BREAKER = { healthy: 'closed', degraded: 'half-open', down: 'open' } as const;
 
-/** What the observable instruments read at scrape time: cache sizes, shared-cache counters, the breaker. */
-function observeStack(shared: SharedCache, hot: HotAnswers): void {
+/** Bytes each budgeted tier holds now (aggressive-NSEC proofs live in each resolver and are not summed here). */
+function tierUse(shared: SharedCache, hot: HotAnswers, keys: MemoryKeyCache, infra: InfraCache): Record<string, number> {
   const store = shared.store instanceof MemoryStore ? shared.store : undefined;
+  return { hotAnswers: hot.byteSize, records: shared.cache.hotBytes, embeddedStore: store?.usedBytes ?? 0, keys: keys.byteSize, infra: infra.byteSize };
+}
+
+/** The budget, its split and what each tier holds, for `andns stats`. */
+function memoryReport(plan: MemoryPlan, used: Record<string, number>): Record<string, unknown> {
+  return {
+    budgetBytes: plan.budgetBytes,
+    workers: plan.workers,
+    processBudgetBytes: plan.processBytes,
+    tiers: Object.fromEntries(Object.entries(plan.tiers).map(([t, limit]) => [t, { limitBytes: limit, usedBytes: used[t] ?? null }])),
+    overridden: plan.overridden,
+  };
+}
+
+const METRIC_TIER: Record<string, string> = { hotAnswers: 'hot_answers', records: 'records', embeddedStore: 'embedded_store', keys: 'dnssec_keys', aggressiveNsec: 'aggressive_nsec', infra: 'infra' };
+
+/** What the observable instruments read at scrape time: cache sizes, shared-cache counters, the breaker. */
+function observeStack(shared: SharedCache, hot: HotAnswers, plan: MemoryPlan, keys: MemoryKeyCache, infra: InfraCache): void {
+  const store = shared.store instanceof MemoryStore ? shared.store : undefined;
+  const limits = Object.fromEntries(Object.entries(plan.tiers).map(([t, limit]) => [METRIC_TIER[t]!, limit]));
   observe({
-    cacheBytes: () => ({ hot_answers: hot.byteSize, records: shared.cache.hotBytes, ...(store ? { embedded_store: store.usedBytes } : {}) }),
+    memoryBudget: () => limits,
+    cacheBytes: () => ({ hot_answers: hot.byteSize, records: shared.cache.hotBytes, ...(store ? { embedded_store: store.usedBytes } : {}), dnssec_keys: keys.byteSize, infra: infra.byteSize }),
     cacheEntries: () => ({ hot_answers: hot.size, records: shared.cache.hotSize, ...(store ? { embedded_store: store.size } : {}) }),
     sharedStats: () => shared.stats as unknown as Record<string, number>,
     // One circuit per master now: the gauge shows the tier as a whole (every master closed,
@@ -152,12 +179,14 @@ function observeStack(shared: SharedCache, hot: HotAnswers): void {
   });
 }
 
-/** The DNSSEC validator: anchors as loaded (already checked), the clock in seconds. */
-function makeValidator(v: ValidationConfig, clock: Clock): Validator {
+/** The DNSSEC validator: anchors as loaded (already checked), the clock in seconds, its memory shares. */
+function makeValidator(v: ValidationConfig, clock: Clock, keyCache: MemoryKeyCache, aggressiveBytes: number): Validator {
   return new Validator({
     trustAnchors: parseTrustAnchors(v.trustAnchors.join('\n')),
     negativeTrustAnchors: v.negativeTrustAnchors,
     limits: { minRsaBits: v.minRsaKeyBits },
     now: () => clock.now() / 1000,
+    keyCache,
+    aggressiveMaxEntries: Math.floor(aggressiveBytes / NSEC_ENTRY_BYTES),
   });
 }

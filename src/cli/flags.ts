@@ -71,6 +71,10 @@ export const serveFlags: FlagSpec[] = [
     name: 'redis', type: 'string', value: 'URL[,URL…]',
     help: 'Redis Cluster seed nodes (redis://[user:password@]host:port, rediss:// for TLS): share the cache with every front-end on it', default: 'none: embedded cache',
   },
+  {
+    name: 'memory-budget', type: 'string', value: 'MIB',
+    help: 'MiB all caches of this host may hold (hot answers, embedded store, DNSSEC keys, infrastructure), split over --workers; RSS is about this plus ~100 MB', default: String(d.memory.budgetMiB),
+  },
   { name: 'workers', type: 'string', value: 'N', help: 'serving processes on this machine (SO_REUSEPORT); without --redis each has its own cache', default: String(d.workers) },
   { name: 'control', type: 'string', value: 'ADDR:PORT', help: 'loopback HTTP control endpoint (cache flush, stats, nta, reload, restart); needs --control-token', default: 'none' },
   { name: 'control-token', type: 'string', value: 'FILE', help: 'file holding the control token, mode 0600 (others refused)', default: 'none' },
@@ -141,6 +145,7 @@ export function overridesFrom(values: ParsedFlags['values']): Overrides {
     logLevel: str('log-level'),
     redis: str('redis'),
     workers: str('workers'),
+    memoryBudget: str('memory-budget'),
     control: str('control'),
     controlToken: str('control-token'),
     controlSocket: str('control-socket'),

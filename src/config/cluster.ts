@@ -9,7 +9,9 @@ import { arrayOf, ConfigError, describe, integer, nonEmptyString, object, schema
 /**
  * The `sharedCache` key as written in the file: the shared cache's own options (documented in
  * shared-cache/options.ts), with Redis given as seed URLs and its timeouts flattened, plus the
- * size of the pipeline's hot wire-answer tier.
+ * size of the pipeline's hot wire-answer tier. The three sizes (memoryMaxBytes, hotMaxBytes,
+ * hotAnswersMaxBytes) default to 0: a share of memory.budgetMiB (config/memory.ts); a non-zero
+ * value is an expert override in bytes per process, checked against the budget.
  */
 export type SharedCacheConfig = Omit<SharedCacheOptions, 'redis' | 'breaker'> & {
   redis: string[];
@@ -22,8 +24,10 @@ export type SharedCacheConfig = Omit<SharedCacheOptions, 'redis' | 'breaker'> & 
 const { redis: _noRedis, breaker: _breaker, ...sharedDefaults } = defaultSharedCacheOptions;
 export const defaultSharedCacheConfig: SharedCacheConfig = Object.freeze({
   ...sharedDefaults,
+  memoryMaxBytes: 0,
+  hotMaxBytes: 0,
   redis: [],
-  hotAnswersMaxBytes: 64 * 1024 * 1024,
+  hotAnswersMaxBytes: 0,
   redisCommandTimeoutMs: defaultRedisStoreOptions.commandTimeoutMs,
   redisConnectTimeoutMs: defaultRedisStoreOptions.connectTimeoutMs,
   redisReadBudgetMs: defaultRedisStoreOptions.readBudgetMs,
@@ -63,7 +67,7 @@ export const sharedCacheCheck = object<SharedCacheConfig>(
   {
     redis: redisSeeds,
     keyPrefix,
-    memoryMaxBytes: integer(1, 64 * GIB),
+    memoryMaxBytes: integer(0, 64 * GIB),
     hotMaxBytes: integer(0, 64 * GIB),
     hotAnswersMaxBytes: integer(0, 64 * GIB),
     hotMaxAgeMs: integer(1, 24 * HOUR_MS),

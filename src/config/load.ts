@@ -20,8 +20,9 @@ import { arrayOf, ConfigError } from './check.ts';
 import { canaryName, drainGrace, metricsListen, otlpEndpoint, type HealthConfig, type MetricsConfig } from './operations.ts';
 import {
   checkConsistency, checkFileConfig, DEFAULT_ROOT_HINTS_FILE, defaultFileConfig, fieldChecks, isTrustAnchorRecord,
-  urlPath, type FileConfig, type Source,
+  memoryPlanOf, urlPath, type FileConfig, type Source,
 } from './schema.ts';
+import type { MemoryPlan } from './memory.ts';
 
 /** Values given as command-line flags; each overrides the key of the same name. */
 export interface Overrides {
@@ -44,6 +45,8 @@ export interface Overrides {
   logLevel?: string;
   /** Redis Cluster seed URLs, comma-separated (--redis). */
   redis?: string;
+  /** memory.budgetMiB (--memory-budget). */
+  memoryBudget?: string;
   workers?: string;
   control?: string;
   controlSocket?: string;
@@ -93,8 +96,10 @@ export interface AndnsConfig {
   readonly validation: ValidationConfig | undefined;
   readonly logLevel: LogLevel;
   readonly sharedCache: SharedCacheOptions;
-  /** Bytes of ready wire answers each process keeps (the hot tier). */
+  /** Bytes of ready wire answers each process keeps (the hot tier): its share of the memory budget. */
   readonly hotAnswersMaxBytes: number;
+  /** The memory budget split over this process's caches (config/memory.ts). */
+  readonly memory: MemoryPlan;
   /** The control endpoint (loopback HTTP with a token, or a Unix socket); undefined: none. */
   readonly control: ControlConfig | undefined;
   readonly queryLog: QueryLogConfig;
@@ -202,6 +207,7 @@ function applyOverrides(config: FileConfig, o: Overrides, cwd: string): FileConf
   if (o.logLevel !== undefined) out.logLevel = fieldChecks.logLevel(o.logLevel, '--log-level');
   if (o.redis !== undefined) out.sharedCache = { ...out.sharedCache, redis: redisSeeds(o.redis.split(',').filter((u) => u !== ''), '--redis') };
   if (o.workers !== undefined) out.workers = fieldChecks.workers(numeric(o.workers), '--workers');
+  if (o.memoryBudget !== undefined) out.memory = fieldChecks.memory({ budgetMiB: numeric(o.memoryBudget) }, '--memory-budget');
   if (o.control !== undefined) out.control = { ...out.control, listen: [loopbackAddress(o.control, '--control')] };
   if (o.controlSocket !== undefined) out.control = { ...out.control, socket: resolve(cwd, o.controlSocket) };
   if (o.controlToken !== undefined) out.control = { ...out.control, tokenFile: resolve(cwd, o.controlToken) };
@@ -254,6 +260,7 @@ function numeric(text: string): unknown {
 
 function build(c: FileConfig): AndnsConfig {
   const hints = loadHints(c.rootHints);
+  const memory = memoryPlanOf(c);
   return {
     server: {
       listen: c.listen,
@@ -283,8 +290,9 @@ function build(c: FileConfig): AndnsConfig {
       ? { trustAnchors: loadTrustAnchors(c.trustAnchors), negativeTrustAnchors: c.negativeTrustAnchors, minRsaKeyBits: c.minRsaKeyBits }
       : undefined,
     logLevel: c.logLevel,
-    sharedCache: sharedCacheOptions(c.sharedCache),
-    hotAnswersMaxBytes: c.sharedCache.hotAnswersMaxBytes,
+    sharedCache: { ...sharedCacheOptions(c.sharedCache), memoryMaxBytes: Math.max(1, memory.tiers.embeddedStore), hotMaxBytes: memory.tiers.records },
+    hotAnswersMaxBytes: memory.tiers.hotAnswers,
+    memory,
     control: controlConfig(c.control),
     queryLog: c.queryLog,
     dnstap: c.dnstap,

@@ -18,6 +18,7 @@ import {
 } from './control.ts';
 import { checkCluster, defaultSharedCacheConfig, sharedCacheCheck, workersCheck, type SharedCacheConfig } from './cluster.ts';
 import { DEFAULT_ALLOW_FROM, isLoopback } from '../policy/acl.ts';
+import { defaultMemoryConfig, memoryCheck, planMemory, type MemoryConfig } from './memory.ts';
 
 /**
  * A file name (absolute once loaded: relative to the config file, or to the working directory
@@ -64,6 +65,8 @@ export interface FileConfig {
   chaos: { identity: string; version: string };
   /** The cache every front-end shares: embedded, or Redis Cluster (config/cluster.ts). */
   sharedCache: SharedCacheConfig;
+  /** One budget for everything the process caches, split by shares (config/memory.ts). */
+  memory: MemoryConfig;
   /** The control endpoint (`andns cache flush`, `stats`, `nta`, `reload`); none by default (config/control.ts). */
   control: ControlFileConfig;
   /** Sampled JSON lines, one per query. */
@@ -116,6 +119,7 @@ export const defaultFileConfig: FileConfig = {
   tls: { cert: '', key: '' },
   chaos: { identity: '', version: '' },
   sharedCache: { ...defaultSharedCacheConfig },
+  memory: { ...defaultMemoryConfig },
   control: { ...defaultControlConfig },
   queryLog: { ...defaultQueryLogConfig },
   dnstap: { ...defaultDnstapConfig },
@@ -281,6 +285,7 @@ export const fieldChecks = {
   tls,
   chaos,
   sharedCache: sharedCacheCheck,
+  memory: memoryCheck,
   control: controlCheck,
   queryLog: queryLogCheck,
   dnstap: dnstapCheck,
@@ -307,6 +312,7 @@ export function checkFileConfig(value: unknown): FileConfig {
 /** Cross-key rules that no single key's check can see. */
 export function checkConsistency(config: FileConfig): void {
   checkCluster(config);
+  memoryPlanOf(config);
   checkHealth(config.health);
   if (!config.ipv4Upstream && !config.ipv6Upstream) {
     throw new ConfigError('ipv4Upstream', 'false, and ipv6Upstream is false too: no server could be asked');
@@ -328,4 +334,13 @@ export function checkConsistency(config: FileConfig): void {
   if (config.limits.upstreamTimeoutMs > config.limits.maxQueryTimeMs) {
     throw new ConfigError('limits.upstreamTimeoutMs', `${config.limits.upstreamTimeoutMs} is greater than limits.maxQueryTimeMs (${config.limits.maxQueryTimeMs})`);
   }
+}
+
+/** The memory budget's split for this config (throws a ConfigError naming the key when overrides do not fit). */
+export function memoryPlanOf(c: FileConfig) {
+  return planMemory(c.memory.budgetMiB, c.workers, c.sharedCache.redis.length > 0, {
+    hotAnswers: c.sharedCache.hotAnswersMaxBytes,
+    records: c.sharedCache.hotMaxBytes,
+    embeddedStore: c.sharedCache.memoryMaxBytes,
+  });
 }

@@ -25,6 +25,8 @@ export interface ValidatorOptions {
   now: () => number;
   /** Where zone key states live across validations; default an in-process LRU. */
   keyCache?: KeyCache;
+  /** Bound on the NSEC/NSEC3 entries each resolver keeps for aggressive use (RFC 8198): its memory share. */
+  aggressiveMaxEntries?: number;
 }
 
 /** A resolved answer as the iterator produced it (owner names canonical, RRSIGs kept). */
@@ -60,8 +62,10 @@ export class Validator {
   readonly limits: Limits;
   private readonly now: () => number;
   readonly keyCache: KeyCache;
+  readonly aggressiveMaxEntries: number | undefined;
 
   constructor(options: ValidatorOptions) {
+    this.aggressiveMaxEntries = options.aggressiveMaxEntries;
     this.anchors = options.trustAnchors;
     this.ntas = new NegativeTrustAnchors(options.negativeTrustAnchors ?? []);
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });

@@ -18,7 +18,7 @@ export interface ReloadReport {
  * Parts of the config a running process cannot change yet: sockets, stores, processes, and the
  * exposure policy (rate limits, cookies), whose limiters copy their options at start.
  */
-const RESTART_ONLY: (keyof AndnsConfig)[] = ['server', 'sharedCache', 'hotAnswersMaxBytes', 'control', 'workers', 'dnstap', 'cache', 'policy'];
+const RESTART_ONLY: (keyof AndnsConfig)[] = ['server', 'sharedCache', 'hotAnswersMaxBytes', 'memory', 'control', 'workers', 'dnstap', 'cache', 'policy'];
 
 export class Reloader {
   private current: AndnsConfig;

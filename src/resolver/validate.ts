@@ -53,7 +53,7 @@ export class ValidationStage {
     this.validator = validator;
     this.clock = clock;
     this.evidence = evidence;
-    this.aggressive = new AggressiveNsec(clock, validator.limits);
+    this.aggressive = new AggressiveNsec(clock, validator.limits, validator.aggressiveMaxEntries);
   }
 
   /**

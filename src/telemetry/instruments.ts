@@ -16,6 +16,8 @@ export interface ObservedSources {
   /** Bytes and entries per cache tier of this process, e.g. { hot_answers: …, records: …, store: … }. */
   cacheBytes(): Readonly<Record<string, number>>;
   cacheEntries(): Readonly<Record<string, number>>;
+  /** Each tier's part of the memory budget, bytes (config/memory.ts). */
+  memoryBudget?(): Readonly<Record<string, number>>;
   /** The shared cache's counters (shared-cache/stats.ts), plain numbers. */
   sharedStats(): Readonly<Record<string, number>>;
   /** The Redis circuit breaker's state; undefined for the embedded store. */
@@ -131,6 +133,8 @@ function create(meter: Meter) {
   });
   meter.createObservableGauge('andns.cache.memory.bytes', { description: 'Bytes held by each cache tier of this process (as accounted against its byte cap)', unit: 'By' })
     .addCallback((r) => observeRecord(r, sources?.cacheBytes(), 'tier'));
+  meter.createObservableGauge('andns.memory.budget.bytes', { description: "Each cache tier's part of the memory budget of this process (its byte cap)", unit: 'By' })
+    .addCallback((r) => observeRecord(r, sources?.memoryBudget?.(), 'tier'));
   meter.createObservableGauge('andns.cache.entries', { description: 'Entries held by each cache tier of this process' })
     .addCallback((r) => observeRecord(r, sources?.cacheEntries(), 'tier'));
   meter.createObservableGauge('andns.redis.breaker.state', { description: 'Redis circuit breaker: 1 for the current state (closed, half-open, open); absent without Redis' })
