@@ -2,7 +2,7 @@
 // simulated internet: after 2,000 cold names, after a 30 s cache-hit run over them, and the
 // RSS curve under a flood of distinct names (wildcard names, one upstream query each).
 
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,8 @@ import { pump, type PumpResult } from './pump.ts';
 const ANDNS = fileURLToPath(new URL('../../src/cli/andns.js', import.meta.url));
 
 const USAGE = `npm run bench:memory -- [--zones 2000] [--cold 2000] [--hit-seconds 30] [--flood 1000000]
-  [--samples 20] [--concurrency 64] [--skip-flood] [--label TEXT] [-- extra andns serve flags]`;
+  [--samples 20] [--concurrency 64] [--skip-flood] [--label TEXT] [--snapshot DIR: a heap snapshot at the end]
+  [-- extra andns serve flags]`;
 
 function rssOf(pid: number): number {
   return rssMb(readFileSync(`/proc/${pid}/status`, 'latin1'));
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       zones: { type: 'string' }, cold: { type: 'string' }, 'hit-seconds': { type: 'string' }, flood: { type: 'string' },
-      samples: { type: 'string' }, concurrency: { type: 'string' }, 'skip-flood': { type: 'boolean' }, label: { type: 'string' },
+      samples: { type: 'string' }, concurrency: { type: 'string' }, 'skip-flood': { type: 'boolean' }, label: { type: 'string' }, snapshot: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -60,8 +61,9 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'sim.hints'), rootHintsText(internet.rootHints));
   writeFileSync(join(dir, 'sim.ds'), internet.dnssec!.trustAnchor);
   const port = await freePort();
+  const nodeFlags = values.snapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values.snapshot}`] : [];
   const args = [
-    ANDNS, 'serve', '--listen', `127.0.0.1:${port}`, '--root-hints', join(dir, 'sim.hints'), '--trust-anchors', join(dir, 'sim.ds'),
+    ...nodeFlags, ANDNS, 'serve', '--listen', `127.0.0.1:${port}`, '--root-hints', join(dir, 'sim.hints'), '--trust-anchors', join(dir, 'sim.ds'),
     '--upstream-port', String(host.port), '--allow-local-upstream', '--no-ipv6-upstream', '--log-level', 'error', ...positionals,
   ];
   console.log(`bench:memory ${started}: ${internet.network.servers().length} simulated servers (${zones} zones, signed), ready in ${Math.round((Date.now() - t0) / 1000)} s; andns serve ${positionals.join(' ')}`);
@@ -94,6 +96,18 @@ async function main(): Promise<void> {
       console.log(`\nflood: ${floodRun.answered} answered, ${floodRun.timeouts} timeouts (${rcodes(floodRun)}) in ${Math.round((performance.now() - floodStart) / 1000)} s; final RSS ${rssOf(proc.pid).toFixed(0)} MB`);
     }
     if (values.label) console.log(`label: ${values.label}`);
+    if (values.snapshot) {
+      const before = new Set(readdirSync(values.snapshot));
+      process.kill(proc.pid, 'SIGUSR2');
+      // Written synchronously by the server; done once its size stops changing.
+      let file: string | undefined;
+      for (let i = 0; i < 600 && !file; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const made = readdirSync(values.snapshot).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+        if (made && (await waitForDns('127.0.0.1', port, 2000).then(() => true, () => false))) file = made;
+      }
+      console.log(`heap snapshot: ${file ? join(values.snapshot, file) : 'not written'}`);
+    }
   } finally {
     await proc.stop();
     await host.close();
