@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { configJsonSchema } from '../config/json-schema.ts';
 import { readToken } from '../config/control.ts';
+import { MEMORY_TIERS, type MemoryPlan } from '../config/memory.ts';
 import { loadConfig } from '../config/load.ts';
 import { formatListen } from '../config/listen.ts';
 import { TlsCredentials } from '../server/tls.ts';
@@ -59,5 +60,16 @@ function check(file: string): number {
   if (c.control?.tokenFile) readToken(c.control.tokenFile, 'control.tokenFile');
   const listens = c.server.listen.map(formatListen).join(', ');
   process.stdout.write(`${file}: ok (listen ${listens}; root hints ${c.rootHintsOrigin}; DNSSEC ${c.validation ? 'on' : 'off'}; ${c.workers} worker${c.workers === 1 ? '' : 's'})\n`);
+  process.stdout.write(`${memoryLine(c.memory)}\n`);
   return 0;
+}
+
+const MIB = 1024 * 1024;
+
+/** How the memory budget is split, so an operator sees what each tier gets (README, Memory). */
+export function memoryLine(m: MemoryPlan): string {
+  const mib = (n: number): string => `${(n / MIB).toFixed(1)} MiB`;
+  const tiers = MEMORY_TIERS.filter((t) => m.tiers[t] > 0).map((t) => `${t} ${mib(m.tiers[t])}${m.overridden.includes(t) ? ' (override)' : ''}`);
+  const per = m.workers > 1 ? `, ${mib(m.processBytes)} per worker` : '';
+  return `memory: budget ${mib(m.budgetBytes)} (${m.mode}${per}): ${tiers.join(', ')}`;
 }

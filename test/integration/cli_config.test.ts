@@ -32,6 +32,8 @@ test('andns config check: 0 for a good file, 1 naming the bad key, 2 for usage; 
   const good = await andns('config', 'check', join(dir, 'good.json'));
   assert.equal(good.code, 0, good.stderr);
   assert.match(good.stdout, /good\.json: ok \(listen 0\.0\.0\.0:53; root hints .*sim\.hints; DNSSEC off; 2 workers\)/);
+  // The memory budget is per host: two workers get half each, and the split is shown.
+  assert.match(good.stdout, /memory: budget 64\.0 MiB \(embedded, 32\.0 MiB per worker\): hotAnswers 9\.6 MiB, embeddedStore 17\.6 MiB/);
 
   writeFileSync(join(dir, 'good.yaml'), 'listen: ["127.0.0.1:5399"]\nrootHints: sim.hints\ndnssec: false\n');
   assert.equal((await andns('config', 'check', join(dir, 'good.yaml'))).code, 0);
@@ -42,6 +44,7 @@ test('andns config check: 0 for a good file, 1 naming the bad key, 2 for usage; 
     ['hints.json', { rootHints: 'root.hints' }, /^andns: config: rootHints: cannot read .*root\.hints: ENOENT/],
     ['tls.json', { dot: { listen: ['127.0.0.1:853'] }, tls: { cert: 'missing.pem', key: 'missing.key' } }, /^andns: config: tls\.cert: cannot read .*missing\.pem/],
     ['cross.json', { cache: { minTtl: 10, maxTtl: 5 } }, /^andns: config: cache\.minTtl: 10 is greater than cache\.maxTtl/],
+    ['budget.json', { workers: 2, sharedCache: { memoryMaxBytes: 40 * 1024 * 1024 } }, /^andns: config: sharedCache\.memoryMaxBytes: .*more than each process's part of memory\.budgetMiB \(64 MiB ÷ 2 workers/],
   ];
   for (const [name, content, message] of cases) {
     writeFileSync(join(dir, name), JSON.stringify(content));
