@@ -17,6 +17,7 @@
 
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { Alg } from './constants.ts';
+import { Lru } from '../util/lru.ts';
 
 interface AlgInfo {
   hash: string | null;
@@ -74,8 +75,8 @@ function rsaBits(n: Buffer): number {
 // A parsed key is reused while its DNSKEY RR object lives (the cache hands the same objects out).
 const imported = new WeakMap<Buffer, KeyObject | null>();
 /** Parsed keys by algorithm and key bytes, oldest dropped first past the bound. */
-const byContent = new Map<string, KeyObject | null>();
 const MAX_KEYS = 10_000;
+const byContent = new Lru<KeyObject | null>({ maxEntries: MAX_KEYS });
 
 /** The KeyObject for a DNSKEY's public key, or undefined when unsupported or malformed. */
 export function importPublicKey(algorithm: number, key: Buffer, allowSha1 = true, minRsaBits = MIN_RSA_BITS): KeyObject | undefined {
@@ -92,7 +93,6 @@ export function importPublicKey(algorithm: number, key: Buffer, allowSha1 = true
     cached = byContent.get(id);
     if (cached === undefined) {
       cached = buildKey(ALGORITHMS[algorithm]!, key) ?? null;
-      if (byContent.size >= MAX_KEYS) byContent.delete(byContent.keys().next().value!);
       byContent.set(id, cached);
     }
     imported.set(key, cached);

@@ -2,6 +2,7 @@
 // server cookies, and the check that a reply carries our client cookie back.
 
 import { createHmac, randomBytes } from 'node:crypto';
+import { Lru } from '../util/lru.ts';
 
 export const OPT_COOKIE = 10;
 /** Extended RCODE BADCOOKIE (RFC 7873 §8). */
@@ -10,8 +11,8 @@ const MAX_SERVERS = 10_000;
 
 export class CookieJar {
   private readonly secret: Buffer;
-  private readonly serverCookies = new Map<string, Buffer>();
-  private readonly clientCookies = new Map<string, Buffer>();
+  private readonly serverCookies = new Lru<Buffer>({ maxEntries: MAX_SERVERS });
+  private readonly clientCookies = new Lru<Buffer>({ maxEntries: MAX_SERVERS });
 
   constructor(secret: Buffer = randomBytes(32)) {
     this.secret = secret;
@@ -24,7 +25,6 @@ export class CookieJar {
     let cookie = this.clientCookies.get(address);
     if (!cookie) {
       cookie = createHmac('sha256', this.secret).update(address).digest().subarray(0, 8);
-      if (this.clientCookies.size >= MAX_SERVERS) this.clientCookies.delete(this.clientCookies.keys().next().value!);
       this.clientCookies.set(address, cookie);
     }
     return cookie;
@@ -54,9 +54,10 @@ export class CookieJar {
   /** Remembers the server cookie of an accepted reply. */
   learn(address: string, option: Buffer | undefined): void {
     if (!option || option.length < 16) return;
-    if (!this.serverCookies.has(address) && this.serverCookies.size >= MAX_SERVERS) {
-      this.serverCookies.delete(this.serverCookies.keys().next().value!);
-    }
-    this.serverCookies.set(address, Buffer.from(option.subarray(8)));
+    // A copy of its own: a slice (or a pooled copy) would keep the reply's bytes, or a 64 KiB
+    // pool slab, alive as long as the cookie is remembered.
+    const cookie = Buffer.allocUnsafeSlow(option.length - 8);
+    option.copy(cookie, 0, 8);
+    this.serverCookies.set(address, cookie);
   }
 }

@@ -20,6 +20,7 @@ import { negativeTtl, T, type ReplyKind } from './scrub.ts';
 import { setRecords, setTtl } from './rrset.ts';
 import { ServerList } from './servers.ts';
 import { instruments } from '../telemetry/instruments.ts';
+import { Lru } from '../util/lru.ts';
 
 /** A step of a lookup: a finished outcome, or a CNAME whose target must be looked up next. */
 export type Step = Resolution | { kind: 'cname'; records: RR[]; target: string };
@@ -87,10 +88,10 @@ export class Iterator {
   private readonly d: IteratorDeps;
   private readonly gate: ZoneGate;
   /** Minimised names that drew NXDOMAIN, until when (relaxed minimisation, see below). */
-  private readonly minimisedNx = new Map<string, number>();
+  private readonly minimisedNx = new Lru<number>({ maxEntries: MINIMISED_NX_MAX });
   private priming: Promise<void> | undefined;
   /** Zones whose servers gave a usable reply lately, and when (bounded like minimisedNx). */
-  private readonly worked = new Map<string, number>();
+  private readonly worked = new Lru<number>({ maxEntries: MINIMISED_NX_MAX });
   /** Questions being asked upstream, shared by every resolution of this resolver. */
   private readonly inflight = new InflightQuestions<{ reply: Usable | undefined; replies: number }>();
 
@@ -189,9 +190,7 @@ export class Iterator {
 
   /** Remembers that a server of `zone` gave a usable reply just now. */
   private noteWorked(zone: string): void {
-    this.worked.delete(zone);
     this.worked.set(zone, this.d.clock.now());
-    if (this.worked.size > MINIMISED_NX_MAX) this.worked.delete(this.worked.keys().next().value!);
   }
 
   private workedLately(zone: string): boolean {
@@ -214,7 +213,6 @@ export class Iterator {
    */
   private rememberMinimisedNxdomain(name: string): void {
     this.minimisedNx.set(name, this.d.clock.now() + MINIMISED_NX_HOLD_MS);
-    if (this.minimisedNx.size > MINIMISED_NX_MAX) this.minimisedNx.delete(this.minimisedNx.keys().next().value!);
   }
 
   /** Turns an answer, CNAME or negative reply into a step and what it taught (stored by the resolver). */

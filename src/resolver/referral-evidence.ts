@@ -4,6 +4,7 @@
 
 import type { RRset } from '../cache/record-cache.ts';
 import type { FetchResult } from '../dnssec/fetch.ts';
+import { Lru } from '../util/lru.ts';
 
 /** Referrals remembered at once; a cut's evidence is needed only until its key state is known. */
 const MAX_CUTS = 10_000;
@@ -20,7 +21,7 @@ interface Evidence {
  * denial against the parent's keys (chain.ts), and nothing here reaches the record cache.
  */
 export class ReferralEvidence {
-  private readonly cuts = new Map<string, Evidence>();
+  private readonly cuts = new Lru<Evidence>({ maxEntries: MAX_CUTS });
 
   /** Records a referral to `child`: its DS RRset, else the denial records of its authority section. */
   note(child: string, ds: RRset | undefined, proof: RRset[], ttlSeconds: number, nowMs: number): void {
@@ -30,9 +31,7 @@ export class ReferralEvidence {
     else return; // neither (unsigned parent, or DO ignored): the validator asks for DS itself
     const ttl = Math.min(Math.max(0, ttlSeconds), MAX_TTL);
     if (ttl === 0) return;
-    this.cuts.delete(child);
     this.cuts.set(child, { result, expiresAt: nowMs + ttl * 1000 });
-    if (this.cuts.size > MAX_CUTS) this.cuts.delete(this.cuts.keys().next().value!);
   }
 
   /** The DS answer a referral to `child` carried, if it is still fresh. */

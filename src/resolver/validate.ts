@@ -19,6 +19,7 @@ import type { Resolution } from './resolution.ts';
 import type { ReferralEvidence } from './referral-evidence.ts';
 import { groupRRsets } from './rrset.ts';
 import { instruments } from '../telemetry/instruments.ts';
+import { Lru } from '../util/lru.ts';
 
 const TYPE_DS = 43;
 /** Seconds a name found bogus is answered SERVFAIL without asking again (Unbound's bogus-ttl). */
@@ -37,7 +38,7 @@ export class ValidationStage {
   readonly validator: Validator;
   readonly aggressive: AggressiveNsec;
   private readonly clock: Clock;
-  private readonly marks = new Map<string, { step: Resolution; expiresAt: number }>();
+  private readonly marks = new Lru<{ step: Resolution; expiresAt: number }>({ maxEntries: MAX_MARKS });
   /** DS RRsets and denials that referrals carried (filled by the iterator). */
   readonly evidence: ReferralEvidence;
   /**
@@ -148,7 +149,6 @@ export class ValidationStage {
 
   private mark(name: string, type: number, verdict: Verdict): void {
     this.marks.set(`${name}|${type}`, { step: this.servfail(verdict), expiresAt: this.clock.now() + BOGUS_TTL * 1000 });
-    if (this.marks.size > MAX_MARKS) this.marks.delete(this.marks.keys().next().value!);
   }
 }
 
