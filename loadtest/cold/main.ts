@@ -9,7 +9,7 @@ import { runInNetns } from '../../test/peers/netns.ts';
 import type { ColdRun, ColdSettings } from './scenario.ts';
 
 const HELP = `npm run bench:cold -- [--zones 2000] [--names 2000] [--concurrency 10]
-  [--signed-share 0.3] [--glueless-share 0.33] [--seed 21] [--rtt 0] [--targets unbound,andns] [--json]
+  [--signed-share 0.3] [--glueless-share 0.33] [--seed 21] [--rtt 0] [--targets unbound,andns,andns-decoded] [--json]
 
 Resolves --names never-seen www.<zone> A names (DO=1, validation on) through each target, a
 fresh process each, --concurrency at a time, and reports upstream queries per name (total, to

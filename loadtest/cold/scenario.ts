@@ -148,15 +148,20 @@ export async function runCold(s: ColdSettings): Promise<ColdRun[]> {
       } finally {
         await unbound.stop();
       }
-    } else if (target === 'andns') {
-      const andns = await startServe(['--listen', '127.0.0.1:0', '--root-hints', join(dir, 'root.hints'), '--trust-anchors', join(dir, 'root.ds'), '--upstream-port', '53', '--allow-local-upstream', '--no-ipv6-upstream', '--log-level', 'warn'], 1);
+    } else if (target === 'andns' || target === 'andns-decoded') {
+      // andns-decoded: the embedded store with a decoded record tier in front (20 MiB), as before
+      // the memory budget dropped it, to measure what that tier buys (README, Memory).
+      const decoded = join(dir, 'decoded.json');
+      writeFileSync(decoded, JSON.stringify({ sharedCache: { hotMaxBytes: 20 * 1024 * 1024 } }));
+      const extra = target === 'andns-decoded' ? ['--config', decoded] : [];
+      const andns = await startServe([...extra, '--listen', '127.0.0.1:0', '--root-hints', join(dir, 'root.hints'), '--trust-anchors', join(dir, 'root.ds'), '--upstream-port', '53', '--allow-local-upstream', '--no-ipv6-upstream', '--log-level', 'warn'], 1);
       try {
         runs.push(await measure(target, internet, andns.child.pid!, '127.0.0.1', andns.ports.get('127.0.0.1')!, names, s));
       } finally {
         await andns.stop();
       }
     } else {
-      throw new Error(`unknown target ${target} (unbound, andns)`);
+      throw new Error(`unknown target ${target} (unbound, andns, andns-decoded)`);
     }
   }
   return runs;

@@ -65,7 +65,9 @@ export function planMemory(budgetMiB: number, workers: number, redis: boolean, o
     throw new ConfigError('memory.budgetMiB', `${budgetMiB} MiB over ${workers} workers leaves ${(processBytes / MIB).toFixed(1)} MiB each; give each worker at least 4 MiB`);
   }
   const shares = MEMORY_SHARES[mode];
-  const overridden = MEMORY_TIERS.filter((t) => (overrides[t] ?? 0) > 0 && shares[t] > 0);
+  // Without Redis there is no store to size but the embedded one; a decoded tier may still be
+  // asked for by an override (to measure what it buys: README, Memory).
+  const overridden = MEMORY_TIERS.filter((t) => (overrides[t] ?? 0) > 0 && (shares[t] > 0 || t === 'records'));
   const fixed = overridden.reduce((sum, t) => sum + overrides[t]!, 0);
   if (fixed > processBytes) {
     const keys = overridden.map((t) => `${OVERRIDE_KEYS[t]} = ${overrides[t]}`).join(', ');

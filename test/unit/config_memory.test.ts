@@ -44,8 +44,10 @@ test('an override takes its bytes, the other tiers share the rest', () => {
   assert.deepEqual(plan.overridden, ['hotAnswers']);
   const sum = MEMORY_TIERS.reduce((s, t) => s + plan.tiers[t], 0);
   assert.ok(sum <= 64 * MIB);
-  // An override for a tier the mode does not have is ignored (no decoded tier without Redis).
-  assert.equal(planMemory(64, 1, false, { records: 8 * MIB }).tiers.records, 0);
+  // An override for a tier the mode does not have is ignored (no embedded store with Redis)…
+  assert.equal(planMemory(64, 1, true, { embeddedStore: 8 * MIB }).tiers.embeddedStore, 0);
+  // …but a decoded tier without Redis may be asked for, to measure what it buys.
+  assert.equal(planMemory(64, 1, false, { records: 8 * MIB }).tiers.records, 8 * MIB);
 });
 
 test('overrides larger than the budget are refused, naming the key', () => {
