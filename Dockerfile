@@ -40,6 +40,9 @@ RUN apt-get update \
  && mkdir -p /etc/andns
 COPY --from=build /opt/andns /opt/andns
 ENV NODE_ENV=production
+# Resident memory follows the memory budget (README, Memory): two glibc malloc arenas instead of
+# one per thread, and (below) a 2 MiB young generation instead of Node 24's up to 64 MiB.
+ENV MALLOC_ARENA_MAX=2
 USER andns
 WORKDIR /opt/andns
 EXPOSE 53/udp 53/tcp 9153/tcp
@@ -48,7 +51,7 @@ EXPOSE 53/udp 53/tcp 9153/tcp
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9153/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 and gets SIGTERM itself (docker stop), drains, and exits 0.
-ENTRYPOINT ["node", "/opt/andns/dist/src/cli/andns.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/opt/andns/dist/src/cli/andns.js"]
 # Every address of the container; metrics, /healthz and /readyz on 9153 (keep it unpublished,
 # or on a management network: it has no authentication). A config: mount it at
 # /etc/andns/andns.json and add --config /etc/andns/andns.json.

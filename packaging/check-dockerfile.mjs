@@ -111,7 +111,9 @@ function lint(text) {
   // Every flag given to andns serve must exist (a renamed flag would stop the container at start).
   const knownFlags = serveFlagNames();
   if (knownFlags) {
-    for (const a of argv.filter((x) => x.startsWith('--'))) if (!knownFlags.has(a.slice(2))) problems.push(`andns serve has no flag ${a}`);
+    // Flags before the script are node's own (e.g. --max-semi-space-size).
+    const serveArgs = argv.slice(argv.findIndex((x) => /andns(\.js)?$/.test(x)) + 1);
+    for (const a of serveArgs.filter((x) => x.startsWith('--'))) if (!knownFlags.has(a.slice(2))) problems.push(`andns serve has no flag ${a}`);
   }
 
   const ignorePath = join(context, '.dockerignore');
