@@ -2,6 +2,7 @@
 // simulated internet: after 2,000 cold names, after a 30 s cache-hit run over them, and the
 // RSS curve under a flood of distinct names (wildcard names, one upstream query each).
 
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,19 @@ function rssOf(pid: number): number {
 
 function rcodes(r: PumpResult): string {
   return [...r.rcodes].sort((a, b) => a[0] - b[0]).map(([c, n]) => `rcode${c}=${n}`).join(' ');
+}
+
+/** What each budgeted tier holds against its limit, from `andns stats` over the control socket. */
+function tierTable(socket: string): string {
+  try {
+    const text = execFileSync(process.execPath, [ANDNS, 'stats', '--control', socket], { encoding: 'utf8', timeout: 10_000 });
+    const m = (JSON.parse(text) as { memory: { rssBytes: number; heapUsedBytes: number; tiers: Record<string, { limitBytes: number; usedBytes: number | null }> } }).memory;
+    const mib = (n: number | null): string => (n === null ? '—' : (n / 1048576).toFixed(1));
+    const rows = Object.entries(m.tiers).map(([t, v]) => `| ${t} | ${mib(v.limitBytes)} | ${mib(v.usedBytes)} |`);
+    return ['| tier (andns stats) | limit MiB | accounted MiB |', '|---|---|---|', ...rows, `| V8 heap used | | ${mib(m.heapUsedBytes)} |`, `| RSS | | ${mib(m.rssBytes)} |`].join('\n');
+  } catch (err) {
+    return `andns stats failed: ${(err as Error).message}`;
+  }
 }
 
 async function main(): Promise<void> {
@@ -64,7 +78,8 @@ async function main(): Promise<void> {
   const nodeFlags = values.snapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values.snapshot}`] : [];
   const args = [
     ...nodeFlags, ANDNS, 'serve', '--listen', `127.0.0.1:${port}`, '--root-hints', join(dir, 'sim.hints'), '--trust-anchors', join(dir, 'sim.ds'),
-    '--upstream-port', String(host.port), '--allow-local-upstream', '--no-ipv6-upstream', '--log-level', 'error', ...positionals,
+    '--upstream-port', String(host.port), '--allow-local-upstream', '--no-ipv6-upstream', '--log-level', 'error',
+    '--control-socket', join(dir, 'control.sock'), ...positionals,
   ];
   console.log(`bench:memory ${started}: ${internet.network.servers().length} simulated servers (${zones} zones, signed), ready in ${Math.round((Date.now() - t0) / 1000)} s; andns serve ${positionals.join(' ')}`);
   const proc = spawnPinned(process.execPath, args, undefined);
@@ -95,6 +110,7 @@ async function main(): Promise<void> {
       });
       console.log(`\nflood: ${floodRun.answered} answered, ${floodRun.timeouts} timeouts (${rcodes(floodRun)}) in ${Math.round((performance.now() - floodStart) / 1000)} s; final RSS ${rssOf(proc.pid).toFixed(0)} MB`);
     }
+    console.log(`\n${tierTable(join(dir, 'control.sock'))}`);
     if (values.label) console.log(`label: ${values.label}`);
     if (values.snapshot) {
       const before = new Set(readdirSync(values.snapshot));
